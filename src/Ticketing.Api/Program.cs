@@ -1,6 +1,65 @@
+using Ticketing.Api.Auth;
+using Ticketing.Api.Balance;
+using Ticketing.Api.Catalog;
+using Ticketing.Api.Data;
+using Ticketing.Api.Holds;
+using Ticketing.Api.Infrastructure;
+using Ticketing.Api.Payments;
+using Ticketing.Api.Queue;
+using Ticketing.Api.Reservations;
+using Ticketing.Api.Users;
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddNpgsqlDataSource("postgres");
+builder.AddRedisClient("redis");
+builder.AddKafkaConnection("kafka");
+
+// Bodies here are a few hundred bytes; anything bigger is refused with 413 before it is read.
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 64 * 1024);
+builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddApiProblemDetails();
+builder.Services.AddTicketingAuth();
+builder.Services.AddOpenApi();
+builder.Services.AddSingleton<DatabaseMigrator>();
+builder.Services.AddSingleton<DevCatalogSeeder>();
+
+builder.Services.AddUsers();
+builder.Services.AddWaitingRoom();
+builder.Services.AddCatalog();
+builder.Services.AddHolds();
+builder.Services.AddBalance();
+builder.Services.AddPayments();
 
 var app = builder.Build();
+
+// The schema (and, in development, the catalog) is in place before the server takes a request.
+await app.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync();
+if (app.Configuration.GetValue<bool>("Ticketing:Catalog:SeedDevData"))
+{
+    await app.Services.GetRequiredService<DevCatalogSeeder>().SeedAsync();
+}
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapOpenApi();
+app.UseSwaggerUI(options =>
+{
+    options.SwaggerEndpoint("/openapi/v1.json", "Ticketing API v1");
+    options.DocumentTitle = "Ticketing API";
+});
+
+app.MapUsersEndpoints();
+app.MapQueueEndpoints();
+app.MapCatalogEndpoints();
+app.MapHoldsEndpoints();
+app.MapBalanceEndpoints();
+app.MapPaymentsEndpoints();
+app.MapReservationsEndpoints();
 app.MapDefaultEndpoints();
+
 app.Run();

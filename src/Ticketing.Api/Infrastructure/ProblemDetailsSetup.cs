@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Ticketing.Api.Infrastructure;
+
+/// <summary>
+/// Makes every 4xx/5xx an <c>application/problem+json</c> body with a <c>code</c> (API.md "Errors"):
+/// framework errors (bad JSON, unmatched routes, 401 challenges) get <see cref="ApiProblems.DefaultCode"/>,
+/// and unhandled exceptions become a 500 with <c>INTERNAL_ERROR</c> and no internals.
+/// </summary>
+public static class ProblemDetailsSetup
+{
+    /// <summary>Registers ProblemDetails customisation and the exception handler.</summary>
+    public static IServiceCollection AddApiProblemDetails(this IServiceCollection services)
+    {
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
+            context.ProblemDetails.Extensions.TryAdd(ApiProblems.CodeKey, ApiProblems.DefaultCode(status));
+        });
+        services.AddExceptionHandler<ApiExceptionHandler>();
+        return services;
+    }
+
+    private sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+    {
+        public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+        {
+            int status;
+            string title;
+            if (exception is BadHttpRequestException bad)
+            {
+                // Malformed JSON, wrong JSON types, missing body, oversized body: the client's fault, never a 500.
+                status = bad.StatusCode;
+                title = status == StatusCodes.Status413PayloadTooLarge ? "The request body is too large" : "The request is malformed";
+                logger.LogInformation("Rejected a malformed request to {Path}: {Reason}", httpContext.Request.Path, bad.Message);
+            }
+            else
+            {
+                status = StatusCodes.Status500InternalServerError;
+                title = "An unexpected error occurred";
+                logger.LogError(exception, "Unhandled exception on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+            }
+
+            httpContext.Response.StatusCode = status;
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = httpContext,
+                Exception = exception,
+                ProblemDetails =
+                {
+                    Status = status,
+                    Title = title,
+                    Detail = exception is BadHttpRequestException ? exception.Message : null,
+                    Extensions = { [ApiProblems.CodeKey] = ApiProblems.DefaultCode(status) },
+                },
+            });
+        }
+    }
+}
+
+/// <summary>Helpers for reading the request that the endpoint filters and handlers share.</summary>
+public static class HttpContextExtensions
+{
+    /// <summary>The trace id of the current request (W3C), for logs and problem bodies.</summary>
+    public static string TraceId(this HttpContext context) =>
+        context.Features.Get<IHttpActivityFeature>()?.Activity.TraceId.ToString() ?? context.TraceIdentifier;
+}

@@ -1,0 +1,106 @@
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Npgsql;
+using Ticketing.Api.Auth;
+using Ticketing.Api.Infrastructure;
+
+namespace Ticketing.Api.Users;
+
+/// <summary>Body of <c>POST /api/users</c> and <c>POST /api/auth/token</c>.</summary>
+/// <param name="Name">3–32 characters: letters, digits, <c>_ - .</c>.</param>
+/// <param name="Password">8–128 characters.</param>
+public sealed record Credentials(string? Name, string? Password);
+
+/// <summary>Answer of <c>POST /api/users</c>.</summary>
+/// <param name="UserId">The new user's id.</param>
+/// <param name="Name">The name as registered.</param>
+public sealed record UserCreated(Guid UserId, string Name);
+
+/// <summary>Answer of <c>POST /api/auth/token</c>.</summary>
+/// <param name="AccessToken">Send as <c>Authorization: Bearer</c>.</param>
+/// <param name="ExpiresAt">When it stops being accepted (UTC).</param>
+public sealed record AccessTokenIssued(string AccessToken, DateTimeOffset ExpiresAt);
+
+/// <summary>The stored user, as sign-in needs it.</summary>
+public sealed class UserAccount
+{
+    /// <summary>Id.</summary>
+    public Guid Id { get; init; }
+
+    /// <summary>Name as registered.</summary>
+    public string Name { get; init; } = "";
+
+    /// <summary>ASP.NET Core Identity V3 hash (PBKDF2).</summary>
+    public string PasswordHash { get; init; } = "";
+}
+
+/// <summary>Sign-up and sign-in (API.md "Users").</summary>
+public static class UsersEndpoints
+{
+    /// <summary>Registers the password hasher.</summary>
+    public static IServiceCollection AddUsers(this IServiceCollection services) =>
+        services.AddSingleton<IPasswordHasher<UserAccount>, PasswordHasher<UserAccount>>();
+
+    /// <summary>Maps <c>POST /api/users</c> and <c>POST /api/auth/token</c>.</summary>
+    public static IEndpointRouteBuilder MapUsersEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/users", SignUp).WithTags("Users").WithName("SignUp");
+        app.MapPost("/api/auth/token", SignIn).WithTags("Users").WithName("SignIn");
+        return app;
+    }
+
+    /// <summary>Creates a user with a zero balance. 400 <c>INVALID_NAME</c>/<c>WEAK_PASSWORD</c>, 409 <c>NAME_TAKEN</c>.</summary>
+    public static async Task<Results<Created<UserCreated>, ProblemHttpResult>> SignUp(
+        Credentials body, NpgsqlDataSource db, IPasswordHasher<UserAccount> hasher, ILoggerFactory loggers)
+    {
+        if (!UserRules.IsValidName(body.Name))
+        {
+            return ApiProblems.BadRequest(ErrorCodes.InvalidName, "The name is not valid",
+                $"Use {UserRules.MinNameLength}–{UserRules.MaxNameLength} letters, digits, '_', '-' or '.'.");
+        }
+
+        if (!UserRules.IsStrongPassword(body.Password, body.Name))
+        {
+            return ApiProblems.BadRequest(ErrorCodes.WeakPassword, "The password is too weak",
+                $"Use {UserRules.MinPasswordLength}–{UserRules.MaxPasswordLength} characters, different from the name.");
+        }
+
+        var account = new UserAccount { Id = Guid.CreateVersion7(), Name = body.Name! };
+        var hash = hasher.HashPassword(account, body.Password!);
+        try
+        {
+            await using var connection = await db.OpenConnectionAsync();
+            await connection.ExecuteAsync("INSERT INTO users (id, name, password_hash) VALUES (@Id, @Name, @hash)", new { account.Id, account.Name, hash });
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            return ApiProblems.Conflict(ErrorCodes.NameTaken, "The name is taken", "Pick another name.");
+        }
+
+        loggers.CreateLogger(nameof(UsersEndpoints)).LogInformation("User {UserId} signed up", account.Id);
+        return TypedResults.Created($"/api/users/{account.Id}", new UserCreated(account.Id, account.Name));
+    }
+
+    /// <summary>Issues an access token for a name and password. 401 <c>BAD_CREDENTIALS</c> whichever of the two is wrong.</summary>
+    public static async Task<Results<Ok<AccessTokenIssued>, ProblemHttpResult>> SignIn(
+        Credentials body, NpgsqlDataSource db, IPasswordHasher<UserAccount> hasher, AccessTokens tokens)
+    {
+        var badCredentials = ApiProblems.Problem(StatusCodes.Status401Unauthorized, ErrorCodes.BadCredentials, "Wrong name or password");
+        if (string.IsNullOrEmpty(body.Name) || string.IsNullOrEmpty(body.Password) || body.Password.Length > UserRules.MaxPasswordLength)
+        {
+            return badCredentials;
+        }
+
+        await using var connection = await db.OpenConnectionAsync();
+        var account = await connection.QuerySingleOrDefaultAsync<UserAccount>(
+            "SELECT id, name, password_hash AS PasswordHash FROM users WHERE lower(name) = lower(@Name)", new { body.Name });
+        if (account is null || hasher.VerifyHashedPassword(account, account.PasswordHash, body.Password) == PasswordVerificationResult.Failed)
+        {
+            return badCredentials;
+        }
+
+        var (token, expiresAt) = tokens.Issue(account.Id, account.Name);
+        return TypedResults.Ok(new AccessTokenIssued(token, expiresAt));
+    }
+}
