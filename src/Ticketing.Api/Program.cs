@@ -9,6 +9,8 @@ using Ticketing.Api.Queue;
 using Ticketing.Api.Reservations;
 using Ticketing.Api.Users;
 
+DateTimeOffsetHandler.Register();
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddNpgsqlDataSource("postgres");

@@ -1,11 +1,155 @@
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Ticketing.Api.Auth;
+using Ticketing.Api.Catalog;
+using Ticketing.Api.Infrastructure;
+using Ticketing.Api.Queue;
+
 namespace Ticketing.Api.Holds;
 
-/// <summary>Endpoints of the Holds feature (API.md).</summary>
+/// <summary>Body of <c>POST /api/holds</c>.</summary>
+/// <param name="ScheduleId">The schedule.</param>
+/// <param name="SeatNumber">1..50.</param>
+public sealed record CreateHoldRequest(Guid? ScheduleId, int? SeatNumber);
+
+/// <summary>A hold as the API shows it to its owner.</summary>
+/// <param name="HoldId">Id, used to pay or release.</param>
+/// <param name="ScheduleId">Schedule.</param>
+/// <param name="SeatNumber">1..50.</param>
+/// <param name="Grade">Seat grade.</param>
+/// <param name="Price">Price in points.</param>
+/// <param name="ExpiresAt">When the seat is released unless paid (UTC).</param>
+public sealed record HoldView(Guid HoldId, Guid ScheduleId, int SeatNumber, string Grade, long Price, DateTimeOffset ExpiresAt)
+{
+    /// <summary>The view of a stored hold.</summary>
+    public static HoldView From(HoldRecord hold) => new(hold.HoldId, hold.ScheduleId, hold.SeatNumber, hold.Grade, hold.Price, hold.ExpiresAt);
+}
+
+/// <summary>Temporary seat assignment (API.md "Holds"; ARCHITECTURE.md flow 4).</summary>
 public static class HoldsEndpoints
 {
-    /// <summary>Registers the feature's services.</summary>
-    public static IServiceCollection AddHolds(this IServiceCollection services) => services;
+    /// <summary>Binds and validates <see cref="HoldOptions"/> and registers the <see cref="HoldStore"/>.</summary>
+    public static IServiceCollection AddHolds(this IServiceCollection services)
+    {
+        services.AddOptions<HoldOptions>().BindConfiguration(HoldOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        return services.AddSingleton<HoldStore>();
+    }
 
-    /// <summary>Maps the feature's routes.</summary>
-    public static IEndpointRouteBuilder MapHoldsEndpoints(this IEndpointRouteBuilder app) => app;
+    /// <summary>Maps <c>POST /api/holds</c>, <c>GET /api/holds/{holdId}</c> and <c>DELETE /api/holds/{holdId}</c>.</summary>
+    public static IEndpointRouteBuilder MapHoldsEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/holds").WithTags("Holds").RequireAuthorization();
+        group.MapPost("/", Create);
+        group.MapGet("/{holdId:guid}", Get);
+        group.MapDelete("/{holdId:guid}", Release);
+        return app;
+    }
+
+    /// <summary>
+    /// <b>[active]</b> Holds a seat for the caller for the hold duration. One winner per seat (Redis <c>SET NX PX</c>).
+    /// 400 <c>INVALID_REQUEST</c> (no schedule id), 404 <c>SEAT_NOT_FOUND</c>, 409 <c>BOOKING_CLOSED</c>,
+    /// 409 <c>SEAT_UNAVAILABLE</c> (held or sold), 409 <c>HOLD_LIMIT_REACHED</c>; queue-token errors per <see cref="IQueuePassValidator"/>.
+    /// </summary>
+    public static async Task<Results<Created<HoldView>, ProblemHttpResult>> Create(
+        CreateHoldRequest body, HttpContext http, NpgsqlDataSource db, IQueuePassValidator queue, HoldStore holds,
+        TimeProvider clock, ILoggerFactory loggers)
+    {
+        if (body.ScheduleId is not { } scheduleId || body.SeatNumber is not { } seatNumber)
+        {
+            return ApiProblems.BadRequest(ErrorCodes.InvalidRequest, "scheduleId and seatNumber are required");
+        }
+
+        var seatNotFound = ApiProblems.NotFound(ErrorCodes.SeatNotFound, "No such seat",
+            $"Seats are numbered 1 to {CatalogEndpoints.SeatsPerSchedule} on an existing schedule.");
+        if (seatNumber is < 1 or > CatalogEndpoints.SeatsPerSchedule)
+        {
+            return seatNotFound;
+        }
+
+        await using var connection = await db.OpenConnectionAsync();
+        var schedule = await CatalogEndpoints.FindScheduleAsync(connection, scheduleId);
+        if (schedule is null)
+        {
+            return seatNotFound;
+        }
+
+        var userId = http.User.GetUserId();
+        var check = await queue.CheckActiveAsync(http, userId, schedule.ConcertId);
+        if (check.Problem is not null)
+        {
+            return check.Problem;
+        }
+
+        if (!schedule.IsBookingOpen(clock.GetUtcNow()))
+        {
+            return ApiProblems.Conflict(ErrorCodes.BookingClosed, "Booking is closed for this schedule");
+        }
+
+        var seat = await connection.QuerySingleOrDefaultAsync<SeatRow>("""
+            SELECT st.grade, st.price, EXISTS (SELECT 1 FROM reservations r WHERE r.schedule_id = st.schedule_id AND r.seat_number = st.seat_number) AS sold
+            FROM seats st WHERE st.schedule_id = @scheduleId AND st.seat_number = @seatNumber
+            """, new { scheduleId, seatNumber });
+        if (seat is null)
+        {
+            return seatNotFound;
+        }
+
+        var seatUnavailable = ApiProblems.Conflict(ErrorCodes.SeatUnavailable, "Seat is not available", "Someone holds or has bought this seat.");
+        if (seat.Sold)
+        {
+            return seatUnavailable;
+        }
+
+        var (outcome, hold) = await holds.TryCreateAsync(userId, schedule.ConcertId, scheduleId, seatNumber, seat.Grade, seat.Price);
+        switch (outcome)
+        {
+            case HoldCreateOutcome.LimitReached:
+                return ApiProblems.Conflict(ErrorCodes.HoldLimitReached, "Too many holds on this schedule",
+                    "Pay for or release a seat you hold before holding another.");
+            case HoldCreateOutcome.SeatTaken:
+                return seatUnavailable;
+        }
+
+        loggers.CreateLogger(nameof(HoldsEndpoints)).LogInformation(
+            "Hold {HoldId}: user {UserId} holds seat {SeatNumber} of schedule {ScheduleId} until {ExpiresAt:O}",
+            hold!.HoldId, userId, seatNumber, scheduleId, hold.ExpiresAt);
+        return TypedResults.Created($"/api/holds/{hold.HoldId}", HoldView.From(hold));
+    }
+
+    /// <summary>The caller's hold while it is live. 404 <c>HOLD_NOT_FOUND</c> for unknown, someone else's, expired, paid or released holds.</summary>
+    public static async Task<Results<Ok<HoldView>, ProblemHttpResult>> Get(Guid holdId, HttpContext http, HoldStore holds, TimeProvider clock)
+    {
+        var hold = await holds.FindAsync(holdId);
+        if (hold is null || hold.UserId != http.User.GetUserId() || hold.State != HoldStore.Held || hold.ExpiresAt <= clock.GetUtcNow())
+        {
+            return HoldNotFound();
+        }
+
+        return TypedResults.Ok(HoldView.From(hold));
+    }
+
+    /// <summary>Releases the caller's live hold; the seat is AVAILABLE at once. 404 <c>HOLD_NOT_FOUND</c> when there is no such live hold of the caller.</summary>
+    public static async Task<Results<NoContent, ProblemHttpResult>> Release(Guid holdId, HttpContext http, HoldStore holds)
+    {
+        var hold = await holds.FindAsync(holdId);
+        if (hold is null || hold.UserId != http.User.GetUserId() || hold.State != HoldStore.Held || !await holds.ReleaseAsync(hold))
+        {
+            return HoldNotFound();
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    private sealed class SeatRow
+    {
+        public string Grade { get; init; } = "";
+
+        public long Price { get; init; }
+
+        public bool Sold { get; init; }
+    }
+
+    /// <summary>404 <c>HOLD_NOT_FOUND</c>, the same for unknown ids and other users' holds (API.md: such ids answer 404).</summary>
+    public static ProblemHttpResult HoldNotFound() => ApiProblems.NotFound(ErrorCodes.HoldNotFound, "No such hold");
 }

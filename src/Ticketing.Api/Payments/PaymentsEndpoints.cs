@@ -1,11 +1,168 @@
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Ticketing.Api.Auth;
+using Ticketing.Api.Balance;
+using Ticketing.Api.Holds;
+using Ticketing.Api.Idempotency;
+using Ticketing.Api.Infrastructure;
+using Ticketing.Api.Queue;
+
 namespace Ticketing.Api.Payments;
 
-/// <summary>Endpoints of the Payments feature (API.md).</summary>
+/// <summary>Body of <c>POST /api/payments</c>.</summary>
+/// <param name="HoldId">The caller's live hold.</param>
+public sealed record PaymentRequest(Guid? HoldId);
+
+/// <summary>Answer of a successful payment.</summary>
+/// <param name="PaymentId">Id of the payment.</param>
+/// <param name="ReservationId">Id of the confirmed reservation.</param>
+/// <param name="Amount">Points debited (the seat's price).</param>
+/// <param name="PaidAt">When (UTC).</param>
+/// <param name="Balance">The balance after the debit, in points.</param>
+public sealed record PaymentConfirmed(Guid PaymentId, Guid ReservationId, long Amount, DateTimeOffset PaidAt, long Balance);
+
+/// <summary>
+/// Payment (API.md "Payments"; ARCHITECTURE.md flow 5). The hold is checked and claimed in Redis (the fast
+/// lock); then one Postgres transaction debits the balance only if it covers the price, writes the
+/// reservation (UNIQUE per seat: the arbiter), the payment and the history row. After commit the hold
+/// ends and the queue token is revoked.
+/// </summary>
 public static class PaymentsEndpoints
 {
-    /// <summary>Registers the feature's services.</summary>
+    /// <summary>Registers the feature's services (none beyond holds and balance).</summary>
     public static IServiceCollection AddPayments(this IServiceCollection services) => services;
 
-    /// <summary>Maps the feature's routes.</summary>
-    public static IEndpointRouteBuilder MapPaymentsEndpoints(this IEndpointRouteBuilder app) => app;
+    /// <summary>Maps <c>POST /api/payments</c>.</summary>
+    public static IEndpointRouteBuilder MapPaymentsEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/payments", Pay).WithTags("Payments").RequireAuthorization()
+            .Produces<PaymentConfirmed>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status402PaymentRequired)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status410Gone)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        return app;
+    }
+
+    /// <summary>
+    /// <b>[active]</b> Pays the caller's hold. 201 with the reservation; 402 <c>INSUFFICIENT_BALANCE</c> (the hold is kept),
+    /// 410 <c>HOLD_EXPIRED</c> (nothing debited), 404 <c>HOLD_NOT_FOUND</c> (unknown, released or someone else's hold),
+    /// 409 <c>SEAT_ALREADY_SOLD</c>; idempotency and queue-token errors as documented on their types.
+    /// </summary>
+    public static async Task<IResult> Pay(PaymentRequest body, HttpContext http, NpgsqlDataSource db, HoldStore holds,
+        IQueuePassValidator queue, IdempotencyStore idempotency, TimeProvider clock, ILoggerFactory loggers)
+    {
+        if (body.HoldId is not { } holdId)
+        {
+            return ApiProblems.BadRequest(ErrorCodes.InvalidRequest, "holdId is required");
+        }
+
+        var userId = http.User.GetUserId();
+        var logger = loggers.CreateLogger(nameof(PaymentsEndpoints));
+        return await idempotency.RunAsync(http, userId, IdempotencyStore.Fingerprint("POST /api/payments", holdId), async key =>
+        {
+            var hold = await holds.FindAsync(holdId);
+            if (hold is null || hold.UserId != userId || hold.State == HoldStore.Released)
+            {
+                return HoldsEndpoints.HoldNotFound();
+            }
+
+            var check = await queue.CheckActiveAsync(http, userId, hold.ConcertId);
+            if (check.Pass is not { } pass)
+            {
+                return check.Problem!;
+            }
+
+            if (hold.State == HoldStore.Paid)
+            {
+                return ApiProblems.Conflict(ErrorCodes.SeatAlreadySold, "This hold is already paid", "See GET /api/reservations.");
+            }
+
+            if (!await holds.TryClaimForPaymentAsync(hold))
+            {
+                return ApiProblems.Problem(StatusCodes.Status410Gone, ErrorCodes.HoldExpired, "The hold has expired",
+                    "The seat was released before payment; nothing was charged. Hold a seat again.");
+            }
+
+            var outcome = await TryPayAsync(db, hold, key, clock);
+            if (outcome.Result is not Created<PaymentConfirmed> created)
+            {
+                if (outcome.SeatSold)
+                {
+                    await holds.MarkPaidAsync(hold);
+                }
+                else
+                {
+                    await holds.UnclaimAsync(hold);
+                }
+
+                return outcome.Result;
+            }
+
+            await holds.MarkPaidAsync(hold);
+            try
+            {
+                await queue.RevokeAsync(pass);
+            }
+            catch (Exception ex)
+            {
+                // The seat is sold and paid (Postgres committed); a token left ACTIVE only runs out by its TTL.
+                logger.LogWarning(ex, "Payment {PaymentId} committed but queue token {TokenId} could not be revoked", created.Value!.PaymentId, pass.TokenId);
+            }
+
+            logger.LogInformation("Payment {PaymentId}: user {UserId} paid {Amount} points for seat {SeatNumber} of schedule {ScheduleId}",
+                created.Value!.PaymentId, userId, created.Value.Amount, hold.SeatNumber, hold.ScheduleId);
+            return created;
+        });
+    }
+
+    private static async Task<(IResult Result, bool SeatSold)> TryPayAsync(NpgsqlDataSource db, HoldRecord hold, IdempotencyKey? key, TimeProvider clock)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var balance = await connection.QuerySingleOrDefaultAsync<long?>(
+            "UPDATE users SET balance = balance - @Price WHERE id = @UserId AND balance >= @Price RETURNING balance",
+            new { hold.Price, hold.UserId }, transaction);
+        if (balance is null)
+        {
+            var current = await connection.QuerySingleOrDefaultAsync<long?>("SELECT balance FROM users WHERE id = @UserId", new { hold.UserId }, transaction);
+            return current is null
+                ? (BalanceEndpoints.UnknownUser(), false)
+                : (ApiProblems.Problem(StatusCodes.Status402PaymentRequired, ErrorCodes.InsufficientBalance, "Not enough points",
+                    $"The seat costs {hold.Price:N0} points and the balance is {current:N0}. The hold is kept until {hold.ExpiresAt:O}: top up and pay again."), false);
+        }
+
+        var paidAt = clock.GetUtcNow();
+        var confirmed = new PaymentConfirmed(Guid.CreateVersion7(), Guid.CreateVersion7(), hold.Price, paidAt, balance.Value);
+        try
+        {
+            await connection.ExecuteAsync("""
+                INSERT INTO reservations (id, user_id, schedule_id, seat_number, price, paid_at)
+                VALUES (@ReservationId, @UserId, @ScheduleId, @SeatNumber, @Price, @PaidAt)
+                """, new { confirmed.ReservationId, hold.UserId, hold.ScheduleId, hold.SeatNumber, hold.Price, confirmed.PaidAt }, transaction);
+            await connection.ExecuteAsync("""
+                INSERT INTO payments (id, user_id, reservation_id, hold_id, amount, paid_at)
+                VALUES (@PaymentId, @UserId, @ReservationId, @HoldId, @Amount, @PaidAt)
+                """, new { confirmed.PaymentId, hold.UserId, confirmed.ReservationId, hold.HoldId, confirmed.Amount, confirmed.PaidAt }, transaction);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            // Redis said the hold was ours, yet the seat (or this hold) is already sold: Postgres, the arbiter, says no.
+            return (ApiProblems.Conflict(ErrorCodes.SeatAlreadySold, "The seat is already sold", "Nothing was charged."), true);
+        }
+
+        await connection.ExecuteAsync("""
+            INSERT INTO balance_history (user_id, kind, amount, balance_after, payment_id, at)
+            VALUES (@UserId, 'PAYMENT', @Amount, @Balance, @PaymentId, @PaidAt)
+            """, new { hold.UserId, confirmed.Amount, confirmed.Balance, confirmed.PaymentId, confirmed.PaidAt }, transaction);
+        if (key is not null)
+        {
+            await IdempotencyStore.CompleteAsync(transaction, key, StatusCodes.Status201Created, confirmed);
+        }
+
+        await transaction.CommitAsync();
+        return (TypedResults.Created($"/api/reservations/{confirmed.ReservationId}", confirmed), true);
+    }
 }
