@@ -21,6 +21,7 @@ builder.AddKafkaConnection("kafka");
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 64 * 1024);
 builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
 builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddApiJson();
 builder.Services.AddApiProblemDetails();
 builder.Services.AddTicketingAuth();
 builder.Services.AddOpenApi();

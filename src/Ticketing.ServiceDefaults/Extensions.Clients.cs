@@ -36,6 +36,9 @@ public static partial class Extensions
             options.AbortOnConnectFail = false;
             return ConnectionMultiplexer.Connect(options);
         });
+        // Connect before the server takes requests: a first burst would otherwise race the lazy connect
+        // (1.2.6 connects synchronously and starves the thread pool under load).
+        builder.Services.AddHostedService<RedisConnectAtStartup>();
         builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>(name, tags: [ReadyTag]);
         return builder;
     }
@@ -74,6 +77,14 @@ public static partial class Extensions
                 return HealthCheckResult.Unhealthy("Postgres does not answer.", ex);
             }
         }
+    }
+
+    private sealed class RedisConnectAtStartup(IServiceProvider services) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) =>
+            Task.Run(() => services.GetRequiredService<IConnectionMultiplexer>(), cancellationToken);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthCheck

@@ -135,7 +135,7 @@ public sealed class IdempotencyStore(NpgsqlDataSource db)
         transaction.Connection!.ExecuteAsync("""
             UPDATE idempotency_keys SET status_code = @statusCode, response_body = @body, completed_at = now()
             WHERE user_id = @UserId AND key = @Key
-            """, new { key.UserId, key.Key, statusCode, body = JsonSerializer.Serialize(response, JsonSerializerOptions.Web) }, transaction);
+            """, new { key.UserId, key.Key, statusCode, body = JsonSerializer.Serialize(response, ApiJson.Options) }, transaction);
 
     /// <summary>Frees a key whose request ended without an effect, so the client can retry with it.</summary>
     public async Task ReleaseAsync(IdempotencyKey key)
