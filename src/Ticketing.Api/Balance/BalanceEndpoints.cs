@@ -50,13 +50,13 @@ public static class BalanceEndpoints
     public static IEndpointRouteBuilder MapBalanceEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/balance").WithTags("Balance").RequireAuthorization();
-        group.MapGet("/", Get);
-        group.MapPost("/charges", Charge)
+        group.MapGet("/", Get).WithSummary("Current balance");
+        group.MapPost("/charges", Charge).WithSummary("Top up points")
             .Produces<BalanceView>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        group.MapGet("/history", History);
+        group.MapGet("/history", History).WithSummary("Balance history, newest first").ProducesProblem(StatusCodes.Status400BadRequest);
         return app;
     }
 

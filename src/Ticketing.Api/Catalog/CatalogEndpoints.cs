@@ -76,9 +76,11 @@ public static class CatalogEndpoints
     public static IEndpointRouteBuilder MapCatalogEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api").WithTags("Catalog");
-        group.MapGet("/concerts", ListConcerts).AllowAnonymous();
-        group.MapGet("/concerts/{concertId:guid}/schedules", ListSchedules).RequireAuthorization();
-        group.MapGet("/schedules/{scheduleId:guid}/seats", ListSeats).RequireAuthorization();
+        group.MapGet("/concerts", ListConcerts).AllowAnonymous().WithSummary("List concerts");
+        group.MapGet("/concerts/{concertId:guid}/schedules", ListSchedules).RequireAuthorization().WithSummary("[active] Bookable schedules of a concert")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/schedules/{scheduleId:guid}/seats", ListSeats).RequireAuthorization().WithSummary("[active] Seats 1..50 of a schedule")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

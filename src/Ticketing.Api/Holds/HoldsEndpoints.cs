@@ -40,9 +40,11 @@ public static class HoldsEndpoints
     public static IEndpointRouteBuilder MapHoldsEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/holds").WithTags("Holds").RequireAuthorization();
-        group.MapPost("/", Create);
-        group.MapGet("/{holdId:guid}", Get);
-        group.MapDelete("/{holdId:guid}", Release);
+        group.MapPost("/", Create).WithSummary("[active] Hold a seat")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapGet("/{holdId:guid}", Get).WithSummary("Read a live hold").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapDelete("/{holdId:guid}", Release).WithSummary("Release a hold").ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

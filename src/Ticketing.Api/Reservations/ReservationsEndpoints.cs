@@ -39,7 +39,7 @@ public static class ReservationsEndpoints
     /// <summary>Maps <c>GET /api/reservations</c>.</summary>
     public static IEndpointRouteBuilder MapReservationsEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/reservations", List).WithTags("Reservations").RequireAuthorization();
+        app.MapGet("/api/reservations", List).WithTags("Reservations").RequireAuthorization().WithSummary("My reservations");
         return app;
     }
 

@@ -45,8 +45,10 @@ public static class UsersEndpoints
     /// <summary>Maps <c>POST /api/users</c> and <c>POST /api/auth/token</c>.</summary>
     public static IEndpointRouteBuilder MapUsersEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/users", SignUp).WithTags("Users").WithName("SignUp");
-        app.MapPost("/api/auth/token", SignIn).WithTags("Users").WithName("SignIn");
+        app.MapPost("/api/users", SignUp).WithTags("Users").WithName("SignUp").WithSummary("Sign up")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
+        app.MapPost("/api/auth/token", SignIn).WithTags("Users").WithName("SignIn").WithSummary("Get an access token")
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
         return app;
     }
 
