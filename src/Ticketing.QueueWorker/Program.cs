@@ -1,5 +1,15 @@
+using Ticketing.QueueWorker;
+using Ticketing.WaitingRoom;
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddRedisClient("redis");
+builder.AddKafkaConnection("kafka");
+
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddOptions<QueueOptions>().BindConfiguration(QueueOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddSingleton<WaitingRoomStore>();
+builder.Services.AddHostedService<AdmissionWorker>();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

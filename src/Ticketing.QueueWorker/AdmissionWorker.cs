@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Text;
+using Confluent.Kafka;
+using Microsoft.Extensions.Options;
+using Ticketing.WaitingRoom;
+
+namespace Ticketing.QueueWorker;
+
+/// <summary>
+/// Reads the joins topic as a member of the consumer group <see cref="QueueOptions.ConsumerGroup"/> and, every
+/// <see cref="QueueOptions.AdmissionInterval"/>, admits each concert's joins in offset order (FIFO) into the
+/// concert's Redis active set, at most <see cref="QueueOptions.AdmissionBatchSize"/> per tick and never above
+/// <see cref="QueueOptions.ActiveCapacity"/> (ARCHITECTURE.md flow 2). Offsets are committed by hand, and only
+/// past joins that Redis already holds as admitted or skipped (<see cref="JoinBacklog"/>).
+/// </summary>
+public sealed class AdmissionWorker(
+    KafkaConnection kafka, WaitingRoomStore store, IOptions<QueueOptions> options, TimeProvider clock, ILogger<AdmissionWorker> logger)
+    : BackgroundService
+{
+    private static readonly ActivitySource Source = new(Extensions.TicketingTelemetryName);
+
+    /// <summary>Joins offered to one admission step beyond the batch size, so ended tokens in front are skipped in bulk.</summary>
+    private const int SkipAhead = 1000;
+
+    /// <inheritdoc />
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        // Consume() blocks, so the loop gets a thread of its own rather than a thread-pool one.
+        Task.Factory.StartNew(() => Run(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Run(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        var backlog = new JoinBacklog();
+        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
+        {
+            BootstrapServers = kafka.BootstrapServers,
+            GroupId = settings.ConsumerGroup,
+            ClientId = "ticketing-queueworker",
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+        })
+        .SetErrorHandler((_, error) => logger.LogWarning("Kafka consumer error {Code}: {Reason}", error.Code, error.Reason))
+        .SetPartitionsAssignedHandler((_, partitions) => logger.LogInformation("Assigned {Partitions}", string.Join(", ", partitions)))
+        .SetPartitionsRevokedHandler((c, partitions) =>
+        {
+            var revoked = partitions.Select(p => p.TopicPartition).ToHashSet();
+            Commit(c, backlog, backlog.OffsetsToCommit().Where(o => revoked.Contains(o.TopicPartition)).ToList());
+            backlog.Revoke(revoked);
+            logger.LogInformation("Revoked {Partitions}", string.Join(", ", revoked));
+        })
+        .Build();
+
+        consumer.Subscribe(settings.JoinsTopic);
+        logger.LogInformation("Consuming {Topic} as group {Group}; admitting up to {Batch} every {Interval} ms into active sets of {Capacity}",
+            settings.JoinsTopic, settings.ConsumerGroup, settings.AdmissionBatchSize, settings.AdmissionInterval.TotalMilliseconds, settings.ActiveCapacity);
+
+        var nextTick = clock.GetUtcNow();
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var wait = nextTick - clock.GetUtcNow();
+                var result = consumer.Consume(wait > TimeSpan.Zero ? TimeSpan.FromMilliseconds(Math.Min(wait.TotalMilliseconds, 100)) : TimeSpan.Zero);
+                if (result is { Message: not null })
+                {
+                    Accept(result, backlog, settings.JoinsTopic);
+                }
+
+                if (clock.GetUtcNow() >= nextTick)
+                {
+                    AdmitAll(backlog, settings, stoppingToken);
+                    Commit(consumer, backlog, backlog.OffsetsToCommit());
+                    nextTick = clock.GetUtcNow() + settings.AdmissionInterval;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+        finally
+        {
+            Commit(consumer, backlog, backlog.OffsetsToCommit());
+            consumer.Close(); // leaves the group at once, so a restarted worker gets the partitions without waiting for a session timeout
+            logger.LogInformation("Left consumer group {Group}", settings.ConsumerGroup);
+        }
+    }
+
+    private void Accept(ConsumeResult<string, string> result, JoinBacklog backlog, string topic)
+    {
+        var parent = ParentContext(result.Message.Headers);
+        using var activity = Source.StartActivity($"{topic} receive", ActivityKind.Consumer, parent);
+        activity?.SetTag("messaging.system", "kafka");
+        activity?.SetTag("messaging.operation.type", "receive");
+        activity?.SetTag("messaging.destination.name", topic);
+        activity?.SetTag("messaging.consumer.group.name", options.Value.ConsumerGroup);
+        activity?.SetTag("messaging.destination.partition.id", result.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        activity?.SetTag("messaging.kafka.offset", result.Offset.Value);
+
+        var join = JoinMessage.TryDeserialize(result.Message.Value);
+        if (join is null)
+        {
+            logger.LogWarning("Skipping unreadable message at {Offset}", result.TopicPartitionOffset);
+            backlog.Consumed(result.TopicPartitionOffset);
+            return;
+        }
+
+        backlog.Add(new PendingJoin(join, result.TopicPartitionOffset, activity?.Context ?? parent));
+    }
+
+    private void AdmitAll(JoinBacklog backlog, QueueOptions settings, CancellationToken stoppingToken)
+    {
+        foreach (var (partition, concertId, front) in backlog.Fronts(settings.AdmissionBatchSize + SkipAhead).ToList())
+        {
+            stoppingToken.ThrowIfCancellationRequested();
+            using var activity = Source.StartActivity("admit", ActivityKind.Internal, default(ActivityContext),
+                links: front.Take(settings.AdmissionBatchSize).Where(j => j.Context != default).Select(j => new ActivityLink(j.Context)));
+            activity?.SetTag("db.system", "redis");
+            activity?.SetTag("ticketing.concert_id", concertId.ToString());
+
+            AdmissionResult step;
+            try
+            {
+                step = store.AdmitAsync(concertId, front.Select(j => j.Join.TokenId).ToList(), clock.GetUtcNow(), settings).GetAwaiter().GetResult();
+            }
+            catch (StackExchange.Redis.RedisException ex)
+            {
+                // Nothing was committed past these joins; the next tick tries again.
+                logger.LogWarning(ex, "Admission for concert {ConcertId} failed; retrying next tick", concertId);
+                continue;
+            }
+
+            backlog.Complete(partition, concertId, step.Processed);
+            activity?.SetTag("ticketing.admitted", step.Admitted);
+            if (step.Admitted > 0)
+            {
+                logger.LogInformation("Admitted {Admitted} to concert {ConcertId}: active {Active}/{Capacity}, waiting {Waiting}",
+                    step.Admitted, concertId, step.ActiveCount, settings.ActiveCapacity, step.WaitingCount);
+            }
+        }
+    }
+
+    private void Commit(IConsumer<string, string> consumer, JoinBacklog backlog, IReadOnlyList<TopicPartitionOffset> offsets)
+    {
+        if (offsets.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            consumer.Commit(offsets);
+            backlog.Committed(offsets);
+        }
+        catch (KafkaException ex)
+        {
+            logger.LogWarning(ex, "Offset commit failed; retrying next tick");
+        }
+    }
+
+    private static ActivityContext ParentContext(Headers? headers)
+    {
+        if (headers is not null && headers.TryGetLastBytes("traceparent", out var traceparent))
+        {
+            var traceState = headers.TryGetLastBytes("tracestate", out var state) ? Encoding.ASCII.GetString(state) : null;
+            if (ActivityContext.TryParse(Encoding.ASCII.GetString(traceparent), traceState, isRemote: true, out var context))
+            {
+                return context;
+            }
+        }
+
+        return default;
+    }
+}

@@ -1,0 +1,32 @@
+namespace Ticketing.WaitingRoom;
+
+/// <summary>
+/// Redis key names of the waiting room. Per concert <c>c</c> (GUID "N" format):
+/// <list type="bullet">
+/// <item><c>wr:{c}:waiting</c> — sorted set of WAITING token ids, score = the join's Kafka offset (join order).</item>
+/// <item><c>wr:{c}:seen</c> — sorted set of WAITING token ids, score = last poll (Unix ms); the abandonment clock.</item>
+/// <item><c>wr:{c}:active</c> — the active set: ACTIVE token ids, score = active-until (Unix ms).</item>
+/// <item><c>wr:{c}:user:{u}</c> — the user's live token id (one place in line per user and concert).</item>
+/// </list>
+/// and per token <c>wr:tok:{id}</c>, a hash with <c>user</c>, <c>concert</c>, <c>status</c>, <c>jwt</c>, <c>joinedAt</c>, <c>offset</c>.
+/// </summary>
+public static class QueueKeys
+{
+    /// <summary>Prefix of token hashes; the scripts append the token id.</summary>
+    public const string TokenPrefix = "wr:tok:";
+
+    /// <summary>The concert's waiting line.</summary>
+    public static string Waiting(Guid concertId) => $"wr:{concertId:N}:waiting";
+
+    /// <summary>The concert's heartbeat clock of WAITING tokens.</summary>
+    public static string Seen(Guid concertId) => $"wr:{concertId:N}:seen";
+
+    /// <summary>The concert's active set.</summary>
+    public static string Active(Guid concertId) => $"wr:{concertId:N}:active";
+
+    /// <summary>The user's live token for the concert.</summary>
+    public static string User(Guid concertId, Guid userId) => $"wr:{concertId:N}:user:{userId:N}";
+
+    /// <summary>A token's record.</summary>
+    public static string Token(Guid tokenId) => $"{TokenPrefix}{tokenId:N}";
+}

@@ -1,0 +1,45 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Ticketing.WaitingRoom;
+
+/// <summary>
+/// Waiting-room settings, bound from <c>Ticketing:Queue</c> in both the Api and the QueueWorker and
+/// validated at start-up (shared/API.md "Settings"). Every one is overridable by environment variable,
+/// e.g. <c>Ticketing__Queue__ActiveCapacity=10</c>.
+/// </summary>
+public sealed class QueueOptions
+{
+    /// <summary>Configuration section.</summary>
+    public const string SectionName = "Ticketing:Queue";
+
+    /// <summary>Most ACTIVE tokens per concert at any instant (1..1,000,000; default 100).</summary>
+    [Range(1, 1_000_000)]
+    public int ActiveCapacity { get; set; } = 100;
+
+    /// <summary>Most tokens admitted per concert per admission tick (1..100,000; default 50).</summary>
+    [Range(1, 100_000)]
+    public int AdmissionBatchSize { get; set; } = 50;
+
+    /// <summary>Time between admission ticks (10 ms..1 min; default 1 s).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan AdmissionInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>An ACTIVE token with no request for this long expires (1 s..1 day; default 10 min).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan ActiveTtl { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>A WAITING token not polled for this long loses its place (1 s..1 day; default 1 min).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan AbandonAfter { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Kafka topic of the joins; keyed by concert id so one concert's joins keep their order in one partition.</summary>
+    [Required, MinLength(1)]
+    public string JoinsTopic { get; set; } = "queue.joins";
+
+    /// <summary>Kafka consumer group of the QueueWorker.</summary>
+    [Required, MinLength(1)]
+    public string ConsumerGroup { get; set; } = "queue-worker";
+
+    /// <summary>How long a token's record stays readable after its last change (status EXPIRED can still be reported).</summary>
+    public static readonly TimeSpan TokenRetention = TimeSpan.FromDays(1);
+}

@@ -1,0 +1,36 @@
+-- KEYS: waiting, seen, active.
+-- ARGV: nowMs, abandonMs, activeTtlMs, capacity, batchSize, then the candidate token ids in join order.
+-- One admission step for one concert, atomically:
+--   1. ACTIVE tokens past their active-until leave the active set (their slots free up);
+--   2. WAITING tokens not polled for abandonMs lose their place;
+--   3. candidates are taken from the front: ended, revoked or already-admitted ones (a replay) are
+--      skipped; live ones become ACTIVE while the active set is below capacity, at most batchSize.
+-- Returns {processed, admitted, activeCount, waitingCount}: the first 'processed' candidates are done
+-- with (the worker may commit past them); the rest wait for free slots.
+local now, abandon_ms, ttl_ms = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local capacity, batch = tonumber(ARGV[4]), tonumber(ARGV[5])
+
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)) do expire_token(id) end
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - abandon_ms - 1, 'LIMIT', 0, 1000)) do
+  if redis.call('HGET', TOKEN_PREFIX .. id, 'status') == 'WAITING' then expire_token(id) end
+end
+
+local free = capacity - redis.call('ZCARD', KEYS[3])
+local processed, admitted = 0, 0
+for i = 6, #ARGV do
+  local id = ARGV[i]
+  local status = derive_status(id, now, abandon_ms)
+  if status == 'WAITING' then
+    if free <= 0 or admitted >= batch then break end
+    redis.call('HSET', TOKEN_PREFIX .. id, 'status', 'ACTIVE')
+    redis.call('ZADD', KEYS[3], now + ttl_ms, id)
+    redis.call('ZREM', KEYS[1], id)
+    redis.call('ZREM', KEYS[2], id)
+    free = free - 1
+    admitted = admitted + 1
+  elseif status == 'EXPIRED' and redis.call('HGET', TOKEN_PREFIX .. id, 'status') ~= 'EXPIRED' then
+    expire_token(id)
+  end
+  processed = processed + 1
+end
+return {processed, admitted, redis.call('ZCARD', KEYS[3]), redis.call('ZCARD', KEYS[1])}

@@ -1,0 +1,148 @@
+using System.Reflection;
+using StackExchange.Redis;
+
+namespace Ticketing.WaitingRoom;
+
+/// <summary>A token's status as API.md names it.</summary>
+public enum QueueStatus
+{
+    /// <summary>In line.</summary>
+    Waiting,
+
+    /// <summary>Admitted into the concert's active set; the [active] routes accept it.</summary>
+    Active,
+
+    /// <summary>Ended: abandoned, expired after inactivity, left, revoked by a payment, or unknown.</summary>
+    Expired,
+}
+
+/// <summary>A token's state at one instant.</summary>
+/// <param name="Status">Its status.</param>
+/// <param name="Position">How many are ahead in line (0 unless WAITING).</param>
+/// <param name="ActiveUntil">When an ACTIVE token expires without further requests; null otherwise.</param>
+public readonly record struct QueueTokenState(QueueStatus Status, long Position, DateTimeOffset? ActiveUntil);
+
+/// <summary>Outcome of <see cref="WaitingRoomStore.JoinAsync"/>.</summary>
+/// <param name="Created">True when a new token (and place in line) was made; false when the caller's live token came back.</param>
+/// <param name="TokenId">The token's id.</param>
+/// <param name="Token">The signed queue token (JWT) stored with it.</param>
+public readonly record struct JoinReservation(bool Created, Guid TokenId, string Token);
+
+/// <summary>Outcome of one <see cref="WaitingRoomStore.AdmitAsync"/> step.</summary>
+/// <param name="Processed">How many candidates from the front are done with (admitted, or skipped as ended or already admitted).</param>
+/// <param name="Admitted">How many became ACTIVE in this step.</param>
+/// <param name="ActiveCount">Size of the active set afterwards.</param>
+/// <param name="WaitingCount">Size of the waiting line afterwards.</param>
+public readonly record struct AdmissionResult(int Processed, int Admitted, long ActiveCount, long WaitingCount);
+
+/// <summary>
+/// The waiting room's state in Redis (key layout in <see cref="QueueKeys"/>). Every operation is one Lua
+/// script (Redis runs each atomically), so status changes never race: a token is admitted at most once,
+/// and a token that left or was revoked is never admitted. Kafka, not Redis, is the order of the line:
+/// the QueueWorker offers candidates in the joins topic's order and this store only decides who of them
+/// can go in now.
+/// </summary>
+public sealed class WaitingRoomStore(IConnectionMultiplexer redis)
+{
+    private static readonly string JoinScript = Load("join");
+    private static readonly string EnqueueScript = Load("enqueue");
+    private static readonly string AbortScript = Load("abort");
+    private static readonly string StatusScript = Load("status");
+    private static readonly string LeaveScript = Load("leave");
+    private static readonly string AdmitScript = Load("admit");
+
+    /// <summary>
+    /// Reserves the caller's place: returns the live (WAITING or ACTIVE) token of (<paramref name="userId"/>,
+    /// <paramref name="concertId"/>) if there is one, otherwise stores <paramref name="newTokenId"/> with
+    /// <paramref name="newToken"/> as WAITING. A new token is not in line until <see cref="EnqueueAsync"/>.
+    /// </summary>
+    public async Task<JoinReservation> JoinAsync(Guid concertId, Guid userId, Guid newTokenId, string newToken, DateTimeOffset now, TimeSpan abandonAfter)
+    {
+        var result = (RedisResult[])(await Database.ScriptEvaluateAsync(JoinScript,
+            [.. ConcertKeys(concertId), QueueKeys.User(concertId, userId)],
+            [Id(newTokenId), newToken, Id(userId), Id(concertId), Ms(now), Ms(abandonAfter), Ms(QueueOptions.TokenRetention)]))!;
+        return new JoinReservation((long)result[0] == 1, Guid.ParseExact((string)result[1]!, "N"), (string)result[2]!);
+    }
+
+    /// <summary>Places a reserved token in line at its Kafka <paramref name="offset"/> (join order). False when it ended or was admitted meanwhile.</summary>
+    public async Task<bool> EnqueueAsync(Guid concertId, Guid tokenId, long offset) =>
+        (long)await Database.ScriptEvaluateAsync(EnqueueScript, ConcertKeys(concertId), [Id(tokenId), offset]) == 1;
+
+    /// <summary>Removes a reserved token whose join could not be written to Kafka.</summary>
+    public Task AbortAsync(Guid concertId, Guid userId, Guid tokenId) =>
+        Database.ScriptEvaluateAsync(AbortScript, [.. ConcertKeys(concertId), QueueKeys.User(concertId, userId)], [Id(tokenId)]);
+
+    /// <summary>
+    /// The token's state. With <paramref name="touch"/> the read is also the heartbeat (API.md: each status
+    /// call, and each [active] request, restarts the abandonment clock or the active TTL).
+    /// </summary>
+    public async Task<QueueTokenState> StatusAsync(Guid concertId, Guid tokenId, DateTimeOffset now, QueueOptions options, bool touch)
+    {
+        var result = (RedisResult[])(await Database.ScriptEvaluateAsync(StatusScript, ConcertKeys(concertId),
+            [Id(tokenId), Ms(now), Ms(options.AbandonAfter), Ms(options.ActiveTtl), Ms(QueueOptions.TokenRetention), touch ? 1 : 0]))!;
+        return (string?)result[0] switch
+        {
+            "WAITING" => new QueueTokenState(QueueStatus.Waiting, (long)result[1], null),
+            "ACTIVE" => new QueueTokenState(QueueStatus.Active, 0, DateTimeOffset.FromUnixTimeMilliseconds((long)result[2])),
+            _ => new QueueTokenState(QueueStatus.Expired, 0, null),
+        };
+    }
+
+    /// <summary>Ends the token (leave, or revocation after a payment): out of line and out of the active set. Idempotent.</summary>
+    public Task LeaveAsync(Guid concertId, Guid userId, Guid tokenId) =>
+        Database.ScriptEvaluateAsync(LeaveScript, [.. ConcertKeys(concertId), QueueKeys.User(concertId, userId)], [Id(tokenId)]);
+
+    /// <summary>
+    /// One admission step for a concert (see admit.lua): frees expired slots, drops abandoned tokens, then
+    /// admits <paramref name="candidates"/> (token ids in join order) from the front while the active set
+    /// is below <see cref="QueueOptions.ActiveCapacity"/>, at most <see cref="QueueOptions.AdmissionBatchSize"/>.
+    /// </summary>
+    public async Task<AdmissionResult> AdmitAsync(Guid concertId, IReadOnlyList<Guid> candidates, DateTimeOffset now, QueueOptions options)
+    {
+        var args = new RedisValue[5 + candidates.Count];
+        args[0] = Ms(now);
+        args[1] = Ms(options.AbandonAfter);
+        args[2] = Ms(options.ActiveTtl);
+        args[3] = options.ActiveCapacity;
+        args[4] = options.AdmissionBatchSize;
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            args[5 + i] = Id(candidates[i]);
+        }
+
+        var result = (RedisResult[])(await Database.ScriptEvaluateAsync(AdmitScript, ConcertKeys(concertId), args))!;
+        return new AdmissionResult((int)result[0], (int)result[1], (long)result[2], (long)result[3]);
+    }
+
+    /// <summary>Sizes of the concert's active set and waiting line (for metrics and tests).</summary>
+    public async Task<(long Active, long Waiting)> CountsAsync(Guid concertId)
+    {
+        var active = Database.SortedSetLengthAsync(QueueKeys.Active(concertId));
+        var waiting = Database.SortedSetLengthAsync(QueueKeys.Waiting(concertId));
+        return (await active, await waiting);
+    }
+
+    private IDatabase Database => redis.GetDatabase();
+
+    private static RedisKey[] ConcertKeys(Guid concertId) =>
+        [QueueKeys.Waiting(concertId), QueueKeys.Seen(concertId), QueueKeys.Active(concertId)];
+
+    private static RedisValue Id(Guid id) => id.ToString("N");
+
+    private static RedisValue Ms(DateTimeOffset at) => at.ToUnixTimeMilliseconds();
+
+    private static RedisValue Ms(TimeSpan span) => (long)span.TotalMilliseconds;
+
+    private static string Load(string name)
+    {
+        var assembly = typeof(WaitingRoomStore).Assembly;
+        return Read(assembly, "common") + "\n" + Read(assembly, name);
+
+        static string Read(Assembly assembly, string name)
+        {
+            var resource = assembly.GetManifestResourceNames().Single(n => n.EndsWith($".Scripts.{name}.lua", StringComparison.Ordinal));
+            using var reader = new StreamReader(assembly.GetManifestResourceStream(resource)!);
+            return reader.ReadToEnd();
+        }
+    }
+}
