@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Sets up the machine (scripts/setup.sh: apt packages, restore, Release build) and runs every test:
+# the unit tests, then the integration tests, which start their own Postgres, Redis, Kafka mock broker,
+# Api and QueueWorker processes on free 127.0.0.1 ports and stop them at the end.
+#   ./test.sh                                  # everything
+#   ./test.sh --filter "FullyQualifiedName~Admission"   # extra arguments go to dotnet test
+set -euo pipefail
+cd "$(dirname "$0")"
+
+./scripts/setup.sh
+
+start=$SECONDS
+for project in tests/Ticketing.UnitTests tests/Ticketing.IntegrationTests; do
+  echo "==> dotnet test $project"
+  dotnet test "$project" -c Release --no-build --nologo \
+    --logger "console;verbosity=normal" --blame-hang-timeout 10m "$@"
+done
+echo "==> all tests passed in $((SECONDS - start)) s"
