@@ -1,0 +1,181 @@
+using System.Net;
+using Dapper;
+using Npgsql;
+using Ticketing.IntegrationTests.Support;
+
+namespace Ticketing.IntegrationTests.Api;
+
+/// <summary>
+/// Admission under a small active capacity, on systems of their own (so no other test's concert shares
+/// the settings): FIFO order, the capacity bound, NOT_ACTIVE while waiting, leave and payment freeing slots,
+/// abandonment and the active TTL.
+/// </summary>
+public class AdmissionTests(DefaultSystem fixture)
+{
+    private const int Capacity = 10;
+
+    private static readonly Dictionary<string, string> SmallLine = new()
+    {
+        ["Ticketing__Queue__ActiveCapacity"] = Capacity.ToString(),
+        ["Ticketing__Queue__AdmissionBatchSize"] = Capacity.ToString(),
+        ["Ticketing__Queue__AbandonAfter"] = "00:05:00",
+    };
+
+    private static readonly Dictionary<string, string> ImpatientLine = new()
+    {
+        ["Ticketing__Queue__ActiveCapacity"] = "1",
+        // Short enough for a test, long enough that a loaded CI machine's slow poll is not taken for abandonment.
+        ["Ticketing__Queue__AbandonAfter"] = "00:00:03",
+        ["Ticketing__Queue__ActiveTtl"] = "00:00:04",
+    };
+
+    [Fact]
+    public async Task Three_hundred_joins_are_admitted_in_exactly_join_order_never_above_capacity()
+    {
+        var system = await fixture.CustomAsync("small-line", SmallLine);
+        var api = system.Driver;
+        var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
+        var users = await system.CreateUsersAsync(300);
+        using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(system.Redis);
+
+        // Sequential joins: the order of the responses is the join order.
+        var tickets = new List<QueueTicket>();
+        foreach (var user in users)
+        {
+            tickets.Add(await api.JoinAsync(user, concert.ConcertId));
+        }
+
+        for (var front = 0; front < users.Length; front += Capacity)
+        {
+            var window = Enumerable.Range(front, Math.Min(Capacity, users.Length - front)).ToList();
+            await WaitUntilAsync(async () =>
+            {
+                var states = await Task.WhenAll(window.Select(i => api.QueueStatusAsync(users[i], tickets[i])));
+                return states.All(s => s["status"]!.GetValue<string>() == "ACTIVE");
+            });
+
+            // Exactly the next Capacity joiners are in; everyone behind waits with the exact number ahead.
+            var behind = Enumerable.Range(front + Capacity, Math.Max(0, Math.Min(2 * Capacity, users.Length - front - Capacity))).ToList();
+            foreach (var i in behind)
+            {
+                var state = await api.QueueStatusAsync(users[i], tickets[i]);
+                state["status"]!.GetValue<string>().ShouldBe("WAITING", $"joiner #{i} was admitted before joiners #{front}..#{front + Capacity - 1} left");
+                state["position"]!.GetValue<long>().ShouldBe(i - front - Capacity, $"joiner #{i}");
+            }
+
+            (await redis.GetDatabase().SortedSetLengthAsync($"wr:{concert.ConcertId:N}:active")).ShouldBeLessThanOrEqualTo(Capacity);
+
+            // The front leaves; its slots go to the next in line.
+            await Task.WhenAll(window.Select(async i =>
+                (await api.SendAsync(HttpMethod.Delete, $"/api/concerts/{concert.ConcertId}/queue", users[i], queueToken: tickets[i].Token))
+                    .StatusCode.ShouldBe(HttpStatusCode.NoContent)));
+        }
+    }
+
+    [Fact]
+    public async Task A_waiting_token_is_refused_on_active_routes_until_a_slot_frees()
+    {
+        var system = await fixture.CustomAsync("small-line", SmallLine);
+        var api = system.Driver;
+        var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
+        var users = await Task.WhenAll(Enumerable.Range(0, Capacity + 1).Select(_ => api.CreateUserAsync(initialBalance: 1_000_000)));
+        var tickets = new List<QueueTicket>();
+        foreach (var user in users)
+        {
+            tickets.Add(await api.JoinAsync(user, concert.ConcertId));
+        }
+
+        for (var i = 0; i < Capacity; i++)
+        {
+            await api.WaitUntilActiveAsync(users[i], tickets[i]);
+        }
+
+        var last = users[Capacity];
+        var lastTicket = tickets[Capacity];
+        await (await api.SendAsync(HttpMethod.Get, $"/api/concerts/{concert.ConcertId}/schedules", last, queueToken: lastTicket.Token))
+            .ShouldBeProblemAsync(403, "QUEUE_TOKEN_NOT_ACTIVE");
+        await (await api.HoldAsync(last, lastTicket, concert.ScheduleIds[0], 1)).ShouldBeProblemAsync(403, "QUEUE_TOKEN_NOT_ACTIVE");
+        (await api.QueueStatusAsync(last, lastTicket))["position"]!.GetValue<long>().ShouldBe(0);
+
+        // A payment revokes the payer's token and frees its slot for the next in line.
+        var holdId = await api.HoldOkAsync(users[0], tickets[0], concert.ScheduleIds[0], 20);
+        await (await api.PayAsync(users[0], tickets[0], holdId)).ShouldHaveStatusAsync(HttpStatusCode.Created);
+        await api.WaitUntilActiveAsync(last, lastTicket, TimeSpan.FromSeconds(10));
+        (await ActiveCountAsync(system, concert.ConcertId)).ShouldBe(Capacity);
+    }
+
+    [Fact]
+    public async Task A_token_that_stops_polling_is_skipped_and_an_idle_active_token_expires()
+    {
+        var system = await fixture.CustomAsync("impatient-line", ImpatientLine);
+        var api = system.Driver;
+        var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
+        var first = await api.CreateUserAsync();
+        var quitter = await api.CreateUserAsync();
+        var third = await api.CreateUserAsync();
+
+        var firstTicket = await api.AdmitAsync(first, concert.ConcertId);
+        var quitterTicket = await api.JoinAsync(quitter, concert.ConcertId);
+        var thirdTicket = await api.JoinAsync(third, concert.ConcertId);
+
+        // The third keeps polling (its heartbeat); the quitter never polls again. The first stays idle,
+        // so its ACTIVE token expires after the active TTL (4 s) and frees the only slot.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        string status;
+        do
+        {
+            status = (await api.QueueStatusAsync(third, thirdTicket))["status"]!.GetValue<string>();
+            await Task.Delay(200);
+        }
+        while (status == "WAITING" && DateTime.UtcNow < deadline);
+
+        status.ShouldBe("ACTIVE");
+        (await api.QueueStatusAsync(quitter, quitterTicket))["status"]!.GetValue<string>().ShouldBe("EXPIRED");
+        (await api.QueueStatusAsync(first, firstTicket))["status"]!.GetValue<string>().ShouldBe("EXPIRED");
+        await (await api.SendAsync(HttpMethod.Get, $"/api/concerts/{concert.ConcertId}/schedules", first, queueToken: firstTicket.Token))
+            .ShouldBeProblemAsync(401, "QUEUE_TOKEN_EXPIRED");
+    }
+
+    [Fact]
+    public async Task A_hold_past_its_duration_answers_410_on_payment_and_debits_nothing()
+    {
+        var system = await fixture.CustomAsync("short-holds", new Dictionary<string, string> { ["Ticketing__Holds__Duration"] = "00:00:02" });
+        var api = system.Driver;
+        var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
+        var user = await api.CreateUserAsync(initialBalance: 500_000);
+        var ticket = await api.AdmitAsync(user, concert.ConcertId);
+        var holdId = await api.HoldOkAsync(user, ticket, concert.ScheduleIds[0], 5);
+
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        await (await api.PayAsync(user, ticket, holdId)).ShouldBeProblemAsync(410, "HOLD_EXPIRED");
+        (await api.BalanceAsync(user)).ShouldBe(500_000);
+        await using var connection = new NpgsqlConnection(system.Postgres);
+        (await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM payments p JOIN reservations r ON r.id = p.reservation_id WHERE r.user_id = @id", new { id = user.UserId }))
+            .ShouldBe(0);
+
+        // The seat is free again for someone else.
+        var other = await api.CreateUserAsync();
+        var otherTicket = await api.AdmitAsync(other, concert.ConcertId);
+        await (await api.HoldAsync(other, otherTicket, concert.ScheduleIds[0], 5)).ShouldHaveStatusAsync(HttpStatusCode.Created);
+    }
+
+    private static async Task<long> ActiveCountAsync(TestSystem system, Guid concertId)
+    {
+        using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(system.Redis);
+        return await redis.GetDatabase().SortedSetLengthAsync($"wr:{concertId:N}:active");
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("The condition did not hold within 20 s.");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}

@@ -1,0 +1,163 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Ticketing.IntegrationTests.Support;
+
+namespace Ticketing.IntegrationTests.Api;
+
+public class CatalogAndHoldsTests(DefaultSystem system)
+{
+    private readonly ApiDriver _api = system.Driver;
+
+    [Fact]
+    public async Task The_concert_list_is_public()
+    {
+        var concert = await TestCatalog.CreateConcertAsync(system.Postgres, title: "Public listing " + Guid.NewGuid());
+        var concerts = await _api.GetArrayAsync("/api/concerts", user: null);
+        concerts.ShouldContain(c => c!["concertId"]!.GetValue<Guid>() == concert.ConcertId);
+    }
+
+    [Fact]
+    public async Task Schedules_list_only_open_booking_windows_with_seats_left()
+    {
+        var concert = await TestCatalog.CreateConcertAsync(system.Postgres, schedules: 2);
+        await TestCatalog.ScalarAsync<int>(system.Postgres,
+            "UPDATE schedules SET booking_opens_at = now() + interval '1 day' WHERE id = @id RETURNING 1", new { id = concert.ScheduleIds[1] });
+        var user = await _api.CreateUserAsync();
+        var ticket = await _api.AdmitAsync(user, concert.ConcertId);
+
+        var schedules = await _api.GetArrayAsync($"/api/concerts/{concert.ConcertId}/schedules", user, ticket.Token);
+        schedules.Count.ShouldBe(1);
+        schedules[0]!["scheduleId"]!.GetValue<Guid>().ShouldBe(concert.ScheduleIds[0]);
+        schedules[0]!["totalSeats"]!.GetValue<int>().ShouldBe(50);
+        schedules[0]!["availableSeats"]!.GetValue<int>().ShouldBe(50);
+    }
+
+    [Fact]
+    public async Task Seats_show_grade_price_and_available_held_sold()
+    {
+        var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
+        var scheduleId = concert.ScheduleIds[0];
+        var buyer = await _api.CreateUserAsync(initialBalance: 1_000_000);
+        var ticket = await _api.AdmitAsync(buyer, concert.ConcertId);
+        var sold = await _api.HoldOkAsync(buyer, ticket, scheduleId, 3);
+        await _api.HoldOkAsync(buyer, ticket, scheduleId, 20);
+        await (await _api.PayAsync(buyer, ticket, sold)).ShouldHaveStatusAsync(HttpStatusCode.Created);
+
+        var viewer = await _api.CreateUserAsync();
+        var viewerTicket = await _api.AdmitAsync(viewer, concert.ConcertId);
+        var seats = await _api.GetArrayAsync($"/api/schedules/{scheduleId}/seats", viewer, viewerTicket.Token);
+        seats.Count.ShouldBe(50);
+        seats.Select(s => s!["seatNumber"]!.GetValue<int>()).ShouldBe(Enumerable.Range(1, 50));
+        seats[2]!["status"]!.GetValue<string>().ShouldBe("SOLD");
+        seats[19]!["status"]!.GetValue<string>().ShouldBe("HELD");
+        seats[0]!["status"]!.GetValue<string>().ShouldBe("AVAILABLE");
+        seats[0]!["grade"]!.GetValue<string>().ShouldBe("VIP");
+        seats[0]!["price"]!.GetValue<long>().ShouldBe(TestCatalog.VipPrice);
+        seats[30]!["price"]!.GetValue<long>().ShouldBe(TestCatalog.RPrice);
+
+        var schedules = await _api.GetArrayAsync($"/api/concerts/{concert.ConcertId}/schedules", viewer, viewerTicket.Token);
+        schedules[0]!["availableSeats"]!.GetValue<int>().ShouldBe(48);
+    }
+
+    [Fact]
+    public async Task Unknown_concert_and_schedule_answer_404_with_codes()
+    {
+        var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
+        var user = await _api.CreateUserAsync();
+        var ticket = await _api.AdmitAsync(user, concert.ConcertId);
+        await (await _api.SendAsync(HttpMethod.Get, $"/api/concerts/{Guid.NewGuid()}/schedules", user, queueToken: ticket.Token))
+            .ShouldBeProblemAsync(404, "CONCERT_NOT_FOUND");
+        await (await _api.SendAsync(HttpMethod.Get, $"/api/schedules/{Guid.NewGuid()}/seats", user, queueToken: ticket.Token))
+            .ShouldBeProblemAsync(404, "SCHEDULE_NOT_FOUND");
+    }
+
+    [Fact]
+    public async Task A_held_seat_answers_409_to_everyone_else_and_returns_after_release()
+    {
+        var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
+        var scheduleId = concert.ScheduleIds[0];
+        var alice = await _api.CreateUserAsync();
+        var bob = await _api.CreateUserAsync();
+        var aliceTicket = await _api.AdmitAsync(alice, concert.ConcertId);
+        var bobTicket = await _api.AdmitAsync(bob, concert.ConcertId);
+
+        var response = await _api.HoldAsync(alice, aliceTicket, scheduleId, 12);
+        await response.ShouldHaveStatusAsync(HttpStatusCode.Created);
+        var hold = await response.ReadJsonAsync<JsonObject>();
+        hold["seatNumber"]!.GetValue<int>().ShouldBe(12);
+        hold["grade"]!.GetValue<string>().ShouldBe("R");
+        hold["price"]!.GetValue<long>().ShouldBe(TestCatalog.RPrice);
+        hold["expiresAt"]!.GetValue<DateTimeOffset>().ShouldBeGreaterThan(DateTimeOffset.UtcNow.AddMinutes(4));
+        var holdId = hold["holdId"]!.GetValue<Guid>();
+
+        await (await _api.HoldAsync(bob, bobTicket, scheduleId, 12)).ShouldBeProblemAsync(409, "SEAT_UNAVAILABLE");
+        await (await _api.SendAsync(HttpMethod.Delete, $"/api/holds/{holdId}", bob)).ShouldBeProblemAsync(404, "HOLD_NOT_FOUND");
+        (await _api.SendAsync(HttpMethod.Delete, $"/api/holds/{holdId}", alice)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        await (await _api.SendAsync(HttpMethod.Delete, $"/api/holds/{holdId}", alice)).ShouldBeProblemAsync(404, "HOLD_NOT_FOUND");
+        await (await _api.HoldAsync(bob, bobTicket, scheduleId, 12)).ShouldHaveStatusAsync(HttpStatusCode.Created);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(51)]
+    [InlineData(-3)]
+    public async Task Seats_outside_1_to_50_are_not_found(int seatNumber)
+    {
+        var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
+        var user = await _api.CreateUserAsync();
+        var ticket = await _api.AdmitAsync(user, concert.ConcertId);
+        await (await _api.HoldAsync(user, ticket, concert.ScheduleIds[0], seatNumber)).ShouldBeProblemAsync(404, "SEAT_NOT_FOUND");
+        await (await _api.HoldAsync(user, ticket, Guid.NewGuid(), 5)).ShouldBeProblemAsync(404, "SEAT_NOT_FOUND");
+    }
+
+    [Fact]
+    public async Task A_schedule_outside_its_booking_window_cannot_be_held()
+    {
+        var concert = await TestCatalog.CreateConcertAsync(system.Postgres, bookingOpen: false);
+        var user = await _api.CreateUserAsync();
+        var ticket = await _api.AdmitAsync(user, concert.ConcertId);
+        await (await _api.HoldAsync(user, ticket, concert.ScheduleIds[0], 5)).ShouldBeProblemAsync(409, "BOOKING_CLOSED");
+    }
+
+    [Fact]
+    public async Task A_user_may_hold_at_most_four_seats_of_one_schedule()
+    {
+        var concert = await TestCatalog.CreateConcertAsync(system.Postgres, schedules: 2);
+        var user = await _api.CreateUserAsync();
+        var ticket = await _api.AdmitAsync(user, concert.ConcertId);
+        for (var seat = 1; seat <= 4; seat++)
+        {
+            await _api.HoldOkAsync(user, ticket, concert.ScheduleIds[0], seat);
+        }
+
+        await (await _api.HoldAsync(user, ticket, concert.ScheduleIds[0], 5)).ShouldBeProblemAsync(409, "HOLD_LIMIT_REACHED");
+        await _api.HoldOkAsync(user, ticket, concert.ScheduleIds[1], 5); // the cap is per schedule
+    }
+
+    [Fact]
+    public async Task Fifty_concurrent_holds_on_one_seat_have_exactly_one_winner()
+    {
+        var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
+        var users = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => _api.CreateUserAsync()));
+        var tickets = await Task.WhenAll(users.Select(u => _api.AdmitAsync(u, concert.ConcertId)));
+
+        var responses = await Task.WhenAll(users.Select((u, i) => _api.HoldAsync(u, tickets[i], concert.ScheduleIds[0], 25)));
+
+        responses.Count(r => r.StatusCode == HttpStatusCode.Created).ShouldBe(1);
+        responses.Count(r => r.StatusCode == HttpStatusCode.Conflict).ShouldBe(49);
+        foreach (var loser in responses.Where(r => r.StatusCode == HttpStatusCode.Conflict))
+        {
+            await loser.ShouldBeProblemAsync(409, "SEAT_UNAVAILABLE");
+        }
+    }
+
+    [Fact]
+    public async Task Holding_without_a_body_field_is_a_400()
+    {
+        var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
+        var user = await _api.CreateUserAsync();
+        var ticket = await _api.AdmitAsync(user, concert.ConcertId);
+        await (await _api.SendAsync(HttpMethod.Post, "/api/holds", user, new { seatNumber = 3 }, ticket.Token)).ShouldBeProblemAsync(400, "INVALID_REQUEST");
+    }
+}
