@@ -1,1 +1,2 @@
-Console.WriteLine("Ticketing.AppHost: not yet");
+// Ticketing.AppHost: the local orchestrator. `./run.sh` builds and starts it; Ctrl+C stops everything.
+return await new Ticketing.AppHost.Orchestrator().RunAsync();

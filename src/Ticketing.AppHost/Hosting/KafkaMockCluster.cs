@@ -34,6 +34,7 @@ public sealed partial class KafkaMockCluster : IDisposable
         var conf = rd_kafka_conf_new();
         var error = new StringBuilder(512);
         Set(conf, "client.id", "ticketing-mock-cluster-host", error);
+        Set(conf, "log_level", "3", error); // its own client has no brokers to talk to; only errors are worth printing
         // The host client itself never connects anywhere; it only owns the cluster's threads.
         var handle = rd_kafka_new(ProducerType, conf, error, (nuint)error.Capacity);
         if (handle == 0)

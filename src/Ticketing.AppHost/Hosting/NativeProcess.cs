@@ -23,8 +23,8 @@ public static partial class NativeProcess
 
     /// <summary>
     /// Starts <paramref name="fileName"/> with <paramref name="arguments"/>, forwarding every stdout/stderr line to
-    /// <paramref name="log"/>. When <paramref name="runAs"/> is set (and we are root) it runs as that user through
-    /// <c>setpriv</c>, which execs the program in place, so the process we hold (and signal) is the program itself.
+    /// <paramref name="log"/>, in a session of its own (<c>setsid</c>). When <paramref name="runAs"/> is set (and we are
+    /// root) it runs as that user (<c>setpriv</c>).
     /// </summary>
     public static Process Start(string fileName, IEnumerable<string> arguments, Action<string> log,
         IReadOnlyDictionary<string, string?>? environment = null, string? runAs = null, string? workingDirectory = null)
@@ -36,19 +36,19 @@ public static partial class NativeProcess
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
+        // setsid: the child gets a session of its own, so a terminal's Ctrl+C reaches only the AppHost, which then
+        // stops the children in order (otherwise Postgres would shut down at the same instant as the services using it).
+        // Both setsid and setpriv exec in place: the process we hold, and signal, is the program itself.
+        info.FileName = "setsid";
         if (runAs is not null && IsRoot)
         {
-            info.FileName = "setpriv";
-            foreach (var argument in (string[])[$"--reuid={runAs}", $"--regid={runAs}", "--init-groups", "--reset-env", "--", fileName])
+            foreach (var argument in (string[])["setpriv", $"--reuid={runAs}", $"--regid={runAs}", "--init-groups", "--reset-env"])
             {
                 info.ArgumentList.Add(argument);
             }
         }
-        else
-        {
-            info.FileName = fileName;
-        }
 
+        info.ArgumentList.Add(fileName);
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);

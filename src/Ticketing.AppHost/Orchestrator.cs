@@ -1,0 +1,264 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Ticketing.AppHost.Hosting;
+
+namespace Ticketing.AppHost;
+
+/// <summary>
+/// Starts and wires the whole system the way an Aspire AppHost would (ARCHITECTURE.md "Local run without Aspire
+/// packages"): Postgres, Redis and the Kafka mock broker, then Api → QueueWorker → Web, each once the previous one
+/// is healthy; prints the resources; on Ctrl+C or SIGTERM stops everything in reverse order.
+/// </summary>
+internal sealed class Orchestrator
+{
+    private static readonly object ConsoleGate = new();
+    private readonly List<Func<Task>> _stops = [];
+    private readonly List<(string Name, string State, string Url)> _resources = [];
+    private readonly List<ServiceProcess> _services = [];
+
+    public async Task<int> RunAsync()
+    {
+        using var shutdown = new CancellationTokenSource();
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+
+        var exitCode = 0;
+        try
+        {
+            await StartAsync(shutdown.Token);
+            PrintResources();
+            Write("apphost", "Running. Press Ctrl+C to stop everything.");
+            var exited = await Task.WhenAny(_services.Select(s => s.Exited).Append(Task.Delay(Timeout.Infinite, shutdown.Token)));
+            var crashed = _services.FirstOrDefault(s => s.HasExited);
+            if (crashed is not null && !shutdown.IsCancellationRequested)
+            {
+                Write("apphost", $"!!! {crashed.Name} exited by itself with code {crashed.ExitCode}; nothing is restarted silently: stopping the system.");
+                exitCode = 1;
+            }
+        }
+        catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+        {
+            // Ctrl+C during start-up.
+        }
+        catch (Exception ex)
+        {
+            Write("apphost", $"!!! Start-up failed: {ex.Message}");
+            exitCode = 1;
+        }
+
+        Write("apphost", "Stopping in reverse order …");
+        for (var i = _stops.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                await _stops[i]();
+            }
+            catch (Exception ex)
+            {
+                Write("apphost", $"!!! Stop step failed: {ex.Message}");
+                exitCode = 1;
+            }
+        }
+
+        Write("apphost", exitCode == 0 ? "Stopped. No process of the system is left running." : "Stopped after a failure.");
+        return exitCode;
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true; // we stop ourselves, in order
+            if (!shutdown.IsCancellationRequested)
+            {
+                Write("apphost", $"{context.Signal} received.");
+                shutdown.Cancel();
+            }
+        }
+    }
+
+    private async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var dataDirectory = Environment.GetEnvironmentVariable("TICKETING_DATA_DIR") ?? Path.Combine(ProjectPaths.RepositoryRoot, ".data");
+        Directory.CreateDirectory(dataDirectory);
+        var secrets = await Secrets.LoadOrCreateAsync(Path.Combine(dataDirectory, "secrets.json"));
+
+        // Postgres, Redis and Kafka start side by side; an outside connection string means "use that one".
+        var postgres = Task.Run(() => StartPostgresAsync(dataDirectory, secrets, cancellationToken), cancellationToken);
+        var redis = Task.Run(() => StartRedisAsync(dataDirectory, cancellationToken), cancellationToken);
+        var kafka = StartKafka();
+        var connections = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__postgres"] = await postgres,
+            ["ConnectionStrings__redis"] = await redis,
+            ["ConnectionStrings__kafka"] = kafka,
+        };
+
+        var apiUrl = Url("TICKETING_API_PORT", 5180);
+        var workerUrl = Url("TICKETING_QUEUEWORKER_PORT", 5280);
+        var webUrl = Url("TICKETING_WEB_PORT", 5080);
+        var environment = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? "Development";
+
+        await StartServiceAsync("api", "Ticketing.Api", apiUrl, new(connections)
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = environment,
+            ["Ticketing__Auth__SigningKey"] = Environment.GetEnvironmentVariable("Ticketing__Auth__SigningKey") ?? secrets.SigningKey,
+            ["Ticketing__Catalog__SeedDevData"] = Environment.GetEnvironmentVariable("Ticketing__Catalog__SeedDevData") ?? "true",
+        }, $"{apiUrl}swagger  ·  {apiUrl}openapi/v1.json", cancellationToken);
+        await StartServiceAsync("queueworker", "Ticketing.QueueWorker", workerUrl, new(connections)
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = environment,
+        }, workerUrl.ToString(), cancellationToken);
+        await StartServiceAsync("web", "Ticketing.Web", webUrl, new()
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = environment,
+            ["services__api__http__0"] = apiUrl.ToString().TrimEnd('/'),
+        }, webUrl.ToString(), cancellationToken);
+    }
+
+    private async Task<string> StartPostgresAsync(string dataDirectory, Secrets secrets, CancellationToken cancellationToken)
+    {
+        if (Environment.GetEnvironmentVariable("ConnectionStrings__postgres") is { Length: > 0 } external)
+        {
+            AddResource(("postgres", "external", Redact(external)));
+            return external;
+        }
+
+        var port = Port("TICKETING_POSTGRES_PORT", 55432);
+        await EnsureFreeAsync("postgres", port, "TICKETING_POSTGRES_PORT", cancellationToken);
+        Write("apphost", $"Starting postgres on 127.0.0.1:{port} (data in {Path.Combine(dataDirectory, "postgres")}) …");
+        var server = await PostgresServer.StartAsync(
+            new PostgresServerOptions(Path.Combine(dataDirectory, "postgres"), port, secrets.PostgresPassword), Sink("postgres"), cancellationToken);
+        AddStop(async () => { Write("apphost", "Stopping postgres"); await server.DisposeAsync(); });
+        AddResource(("postgres", "running", $"127.0.0.1:{port}  database ticketing, user postgres (password in .data/secrets.json)"));
+        return server.ConnectionString;
+    }
+
+    private async Task<string> StartRedisAsync(string dataDirectory, CancellationToken cancellationToken)
+    {
+        if (Environment.GetEnvironmentVariable("ConnectionStrings__redis") is { Length: > 0 } external)
+        {
+            AddResource(("redis", "external", external));
+            return external;
+        }
+
+        var port = Port("TICKETING_REDIS_PORT", 56379);
+        await EnsureFreeAsync("redis", port, "TICKETING_REDIS_PORT", cancellationToken);
+        Write("apphost", $"Starting redis on 127.0.0.1:{port} …");
+        var server = await RedisServer.StartAsync(new RedisServerOptions(Path.Combine(dataDirectory, "redis"), port), Sink("redis"), cancellationToken);
+        AddStop(async () => { Write("apphost", "Stopping redis"); await server.DisposeAsync(); });
+        AddResource(("redis", "running", server.ConnectionString));
+        return server.ConnectionString;
+    }
+
+    private string StartKafka()
+    {
+        if (Environment.GetEnvironmentVariable("ConnectionStrings__kafka") is { Length: > 0 } external)
+        {
+            AddResource(("kafka", "external", external));
+            return external;
+        }
+
+        var topic = Environment.GetEnvironmentVariable("Ticketing__Queue__JoinsTopic") ?? "queue.joins";
+        var cluster = KafkaMockCluster.Start();
+        cluster.CreateTopic(topic, 8);
+        AddStop(() => { Write("apphost", "Stopping kafka"); cluster.Dispose(); return Task.CompletedTask; });
+        AddResource(("kafka", "running", $"{cluster.BootstrapServers}  (librdkafka mock cluster; topic {topic}, 8 partitions)"));
+        Write("apphost", $"Kafka mock cluster at {cluster.BootstrapServers}, topic {topic}");
+        return cluster.BootstrapServers;
+    }
+
+    private async Task StartServiceAsync(string name, string project, Uri url, Dictionary<string, string?> environment, string shown, CancellationToken cancellationToken)
+    {
+        environment["ASPNETCORE_URLS"] = url.ToString();
+        environment["OTEL_SERVICE_NAME"] = name;
+        environment["DOTNET_ENVIRONMENT"] = environment["ASPNETCORE_ENVIRONMENT"];
+        await EnsureFreeAsync(name, url.Port, $"TICKETING_{name.ToUpperInvariant()}_PORT", cancellationToken);
+        Write("apphost", $"Starting {name} on {url} …");
+        var service = ServiceProcess.Start(name, ProjectPaths.ServiceDll(project), environment, Sink(name));
+        _services.Add(service);
+        AddStop(async () => { Write("apphost", $"Stopping {name}"); await service.DisposeAsync(); });
+        await service.WaitHealthyAsync(url, TimeSpan.FromSeconds(120), cancellationToken);
+        AddResource((name, "healthy", shown));
+        Write("apphost", $"{name} is healthy");
+    }
+
+    private void AddResource((string Name, string State, string Url) resource)
+    {
+        lock (_resources)
+        {
+            _resources.Add(resource);
+        }
+    }
+
+    private void AddStop(Func<Task> stop)
+    {
+        lock (_stops)
+        {
+            _stops.Add(stop);
+        }
+    }
+
+    private void PrintResources()
+    {
+        var width = _resources.Max(r => r.Name.Length);
+        lock (ConsoleGate)
+        {
+            Console.WriteLine();
+            Console.WriteLine("  Resources");
+            foreach (var (name, state, url) in _resources.OrderBy(r => Array.IndexOf(["postgres", "redis", "kafka", "api", "queueworker", "web"], r.Name)))
+            {
+                Console.WriteLine($"  {name.PadRight(width)}  {state,-8}  {url}");
+            }
+
+            Console.WriteLine();
+        }
+    }
+
+    private static Action<string> Sink(string name) => line => Write(name, line);
+
+    private static void Write(string name, string line)
+    {
+        lock (ConsoleGate)
+        {
+            Console.WriteLine($"[{name}] {line}");
+        }
+    }
+
+    private static async Task EnsureFreeAsync(string name, int port, string variable, CancellationToken cancellationToken)
+    {
+        if (await FreePort.IsListeningAsync(port, cancellationToken))
+        {
+            throw new InvalidOperationException(
+                $"port {port} for {name} is taken (is another run of the system still up?). Stop it, or choose another port with {variable}.");
+        }
+    }
+
+    private static int Port(string variable, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(variable), out var port) && port is > 0 and < 65536 ? port : fallback;
+
+    private static Uri Url(string variable, int fallback) => new($"http://127.0.0.1:{Port(variable, fallback)}/");
+
+    private static string Redact(string connectionString) =>
+        string.Join(';', connectionString.Split(';').Select(p => p.StartsWith("Password=", StringComparison.OrdinalIgnoreCase) ? "Password=***" : p));
+
+    /// <summary>Generated once per data folder and reused: the Postgres password and the token signing key.</summary>
+    private sealed record Secrets(string PostgresPassword, string SigningKey)
+    {
+        public static async Task<Secrets> LoadOrCreateAsync(string path)
+        {
+            if (File.Exists(path))
+            {
+                return JsonSerializer.Deserialize<Secrets>(await File.ReadAllTextAsync(path))
+                    ?? throw new InvalidOperationException($"{path} is unreadable; delete it (and .data/postgres) to start afresh.");
+            }
+
+            var secrets = new Secrets(Convert.ToHexString(RandomNumberGenerator.GetBytes(24)), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+            await File.WriteAllTextAsync(path, JsonSerializer.Serialize(secrets));
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            return secrets;
+        }
+    }
+}
