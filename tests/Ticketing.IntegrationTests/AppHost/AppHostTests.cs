@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json.Nodes;
+using Ticketing.AppHost.Hosting;
+
+namespace Ticketing.IntegrationTests.AppHost;
+
+/// <summary>The README run command's orchestrator, run for real on free ports with a data folder of its own.</summary>
+public class AppHostTests
+{
+    [Fact]
+    public async Task The_apphost_brings_every_resource_up_and_ctrl_c_leaves_no_process_behind()
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), $"ticketing-apphost-{Guid.NewGuid():N}");
+        var ports = new Dictionary<string, int>
+        {
+            ["TICKETING_POSTGRES_PORT"] = FreePort.Next(),
+            ["TICKETING_REDIS_PORT"] = FreePort.Next(),
+            ["TICKETING_API_PORT"] = FreePort.Next(),
+            ["TICKETING_QUEUEWORKER_PORT"] = FreePort.Next(),
+            ["TICKETING_WEB_PORT"] = FreePort.Next(),
+        };
+        var output = new List<string>();
+        var running = new TaskCompletionSource();
+        var info = new ProcessStartInfo("env")
+        {
+            // A test host started in the background may have SIGINT ignored, and an ignored signal stays ignored across exec.
+            ArgumentList = { "--default-signal=INT", "dotnet", Path.Combine(ProjectPaths.RepositoryRoot, "src", "Ticketing.AppHost", "bin", ProjectPaths.Configuration, "net10.0", "Ticketing.AppHost.dll") },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.Environment["TICKETING_DATA_DIR"] = dataDirectory;
+        foreach (var (name, port) in ports)
+        {
+            info.Environment[name] = port.ToString();
+        }
+
+        foreach (var name in new[] { "ConnectionStrings__postgres", "ConnectionStrings__redis", "ConnectionStrings__kafka", "OTEL_EXPORTER_OTLP_ENDPOINT" })
+        {
+            info.Environment.Remove(name);
+        }
+
+        using var apphost = new Process { StartInfo = info };
+        DataReceivedEventHandler collect = (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            lock (output)
+            {
+                output.Add(e.Data);
+            }
+
+            if (e.Data.Contains("[apphost] Running.", StringComparison.Ordinal))
+            {
+                running.TrySetResult();
+            }
+        };
+        apphost.OutputDataReceived += collect;
+        apphost.ErrorDataReceived += collect;
+        apphost.Start();
+        apphost.BeginOutputReadLine();
+        apphost.BeginErrorReadLine();
+        try
+        {
+            var started = await Task.WhenAny(running.Task, apphost.WaitForExitAsync(), Task.Delay(TimeSpan.FromMinutes(3)));
+            running.Task.IsCompleted.ShouldBeTrue($"The AppHost did not come up:{Environment.NewLine}{Tail(output)}");
+
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            var api = $"http://127.0.0.1:{ports["TICKETING_API_PORT"]}";
+            var concerts = JsonNode.Parse(await http.GetStringAsync($"{api}/api/concerts"))!.AsArray();
+            concerts.Count.ShouldBeGreaterThanOrEqualTo(3, "the dev catalog is seeded before the Api serves");
+            foreach (var port in new[] { ports["TICKETING_API_PORT"], ports["TICKETING_QUEUEWORKER_PORT"], ports["TICKETING_WEB_PORT"] })
+            {
+                (await http.GetAsync($"http://127.0.0.1:{port}/health")).StatusCode.ShouldBe(HttpStatusCode.OK);
+                (await http.GetAsync($"http://127.0.0.1:{port}/alive")).StatusCode.ShouldBe(HttpStatusCode.OK);
+            }
+
+            (await http.GetAsync($"{api}/openapi/v1.json")).StatusCode.ShouldBe(HttpStatusCode.OK);
+            (await http.GetAsync($"http://127.0.0.1:{ports["TICKETING_WEB_PORT"]}/")).StatusCode.ShouldBe(HttpStatusCode.OK);
+            var children = ChildrenOf(apphost.Id);
+            children.Count.ShouldBeGreaterThanOrEqualTo(5, "postgres, redis, api, queueworker and web run as child processes");
+
+            NativeProcess.Signal(apphost.Id, NativeProcess.SigInt).ShouldBeTrue();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await apphost.WaitForExitAsync(timeout.Token);
+            apphost.ExitCode.ShouldBe(0, Tail(output));
+            foreach (var child in children)
+            {
+                File.Exists($"/proc/{child}/stat").ShouldBeFalse($"process {child} outlived the AppHost");
+            }
+
+            foreach (var port in ports.Values)
+            {
+                (await FreePort.IsListeningAsync(port)).ShouldBeFalse($"port {port} is still open after Ctrl+C");
+            }
+
+            string joined;
+            lock (output)
+            {
+                joined = string.Join('\n', output);
+            }
+
+            joined.IndexOf("Stopping web", StringComparison.Ordinal).ShouldBeLessThan(joined.IndexOf("Stopping api", StringComparison.Ordinal), "services stop in reverse order");
+            joined.IndexOf("Stopping api", StringComparison.Ordinal).ShouldBeLessThan(joined.IndexOf("Stopping postgres", StringComparison.Ordinal));
+        }
+        finally
+        {
+            if (!apphost.HasExited)
+            {
+                apphost.Kill(entireProcessTree: true);
+            }
+
+            try
+            {
+                Directory.Delete(dataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
+    /// <summary>Ids of the processes whose parent is <paramref name="pid"/> (from /proc).</summary>
+    private static List<int> ChildrenOf(int pid) =>
+        Directory.GetDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out var id) ? id : 0)
+            .Where(id => id > 0)
+            .Where(id =>
+            {
+                try
+                {
+                    var stat = File.ReadAllText($"/proc/{id}/stat");
+                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    return int.Parse(fields[1]) == pid;
+                }
+                catch (IOException)
+                {
+                    return false;
+                }
+            })
+            .ToList();
+
+    private static string Tail(List<string> output)
+    {
+        lock (output)
+        {
+            return string.Join(Environment.NewLine, output.TakeLast(60));
+        }
+    }
+}
