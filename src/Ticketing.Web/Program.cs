@@ -1,29 +1,47 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Ticketing.Web.Services;
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 
-// Add services to the container.
-builder.Services.AddRazorPages();
+// Aspire's service discovery convention: the AppHost sets services__api__http__0.
+var apiAddress = builder.Configuration["services:api:http:0"]
+    ?? throw new InvalidOperationException("services:api:http:0 is not set. Run the system through Ticketing.AppHost, or set services__api__http__0.");
+builder.Services.AddHttpClient<TicketingApiClient>(client =>
+{
+    client.BaseAddress = new Uri(apiAddress);
+    client.Timeout = TimeSpan.FromSeconds(15);
+});
+
+builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+    .AddCookie(options =>
+    {
+        options.LoginPath = "/Account/SignIn";
+        options.LogoutPath = "/Account/SignOut";
+        options.Cookie.Name = "ticketing.session";
+        options.Cookie.HttpOnly = true;
+        options.Cookie.SameSite = SameSiteMode.Lax;
+        options.SlidingExpiration = false; // the session ends with the Api access token it carries
+    });
+builder.Services.AddAuthorization();
+builder.Services.AddRazorPages(options =>
+{
+    options.Conventions.AuthorizeFolder("/");
+    options.Conventions.AllowAnonymousToPage("/Index");
+    options.Conventions.AllowAnonymousToPage("/Error");
+    options.Conventions.AllowAnonymousToFolder("/Account");
+});
 
 var app = builder.Build();
 
-// Configure the HTTP request pipeline.
-if (!app.Environment.IsDevelopment())
-{
-    app.UseExceptionHandler("/Error");
-    // The default HSTS value is 30 days. You may want to change this for production scenarios, see https://aka.ms/aspnetcore-hsts.
-    app.UseHsts();
-}
-
-app.UseHttpsRedirection();
-
+app.UseExceptionHandler("/Error");
+app.UseStatusCodePagesWithReExecute("/Error", "?code={0}");
 app.UseRouting();
-
+app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapStaticAssets();
-app.MapRazorPages()
-   .WithStaticAssets();
-
+app.MapRazorPages().WithStaticAssets();
 app.MapDefaultEndpoints();
 
 app.Run();

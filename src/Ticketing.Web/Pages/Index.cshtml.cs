@@ -1,14 +1,23 @@
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
+using Ticketing.Web.Services;
 
 namespace Ticketing.Web.Pages;
 
-/// <summary>The home page.</summary>
-public class IndexModel : PageModel
+/// <summary>The concert list (<c>GET /api/concerts</c>, no sign-in needed).</summary>
+public class IndexModel(TicketingApiClient api) : TicketingPageModel
 {
-    /// <summary>Renders the page.</summary>
-    public void OnGet()
-    {
+    /// <summary>The concerts on sale.</summary>
+    public IReadOnlyList<Concert> Concerts { get; private set; } = [];
 
+    /// <summary>Loads the list.</summary>
+    public async Task OnGetAsync()
+    {
+        var result = await api.GetConcertsAsync(HttpContext.RequestAborted);
+        if (result.Problem is { } problem)
+        {
+            Error = problem.Message;
+            return;
+        }
+
+        Concerts = result.Value!;
     }
 }

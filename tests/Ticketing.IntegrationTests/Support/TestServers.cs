@@ -230,6 +230,10 @@ public sealed class DefaultSystem : IAsyncLifetime
     private readonly ConcurrentDictionary<string, Lazy<Task<TestSystem>>> _custom = new();
     private TestServers? _servers;
     private TestSystem? _system;
+    private readonly Lazy<Task<Uri>> _web;
+    private ServiceProcess? _webProcess;
+
+    public DefaultSystem() => _web = new Lazy<Task<Uri>>(StartWebAsync);
 
     public TestServers Servers => _servers ?? throw new InvalidOperationException("Not started.");
 
@@ -246,12 +250,34 @@ public sealed class DefaultSystem : IAsyncLifetime
         _system = await TestSystem.StartAsync(_servers, "default");
     }
 
+    /// <summary>A Web process in front of the default system's Api, started on first use.</summary>
+    public Task<Uri> WebAsync() => _web.Value;
+
     /// <summary>The system named <paramref name="name"/> with <paramref name="settings"/>, started once and shared by its callers.</summary>
     public Task<TestSystem> CustomAsync(string name, IReadOnlyDictionary<string, string> settings) =>
         _custom.GetOrAdd(name, n => new Lazy<Task<TestSystem>>(() => TestSystem.StartAsync(Servers, n, settings))).Value;
 
+    private async Task<Uri> StartWebAsync()
+    {
+        var url = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+        _webProcess = ServiceProcess.Start("web", ProjectPaths.ServiceDll("Ticketing.Web", null), new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["ASPNETCORE_URLS"] = url.ToString(),
+            ["services__api__http__0"] = System.ApiUrl.ToString().TrimEnd('/'),
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = null,
+        }, TestServers.Log(Path.Combine(Servers.LogDirectory, "default-web.log")));
+        await _webProcess.WaitHealthyAsync(url, TimeSpan.FromSeconds(60));
+        return url;
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (_webProcess is not null)
+        {
+            await _webProcess.DisposeAsync();
+        }
+
         foreach (var custom in _custom.Values.Where(c => c.IsValueCreated))
         {
             try

@@ -1,0 +1,40 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Mvc;
+using Ticketing.Web.Services;
+
+namespace Ticketing.Web.Pages.Account;
+
+/// <summary>Sign in with name and password (<c>POST /api/auth/token</c>).</summary>
+public class SignInModel(TicketingApiClient api) : TicketingPageModel
+{
+    /// <summary>The account name.</summary>
+    [BindProperty, Required(ErrorMessage = "Enter your name."), StringLength(32)]
+    public string Name { get; set; } = "";
+
+    /// <summary>The password.</summary>
+    [BindProperty, Required(ErrorMessage = "Enter your password."), StringLength(128), DataType(DataType.Password)]
+    public string Password { get; set; } = "";
+
+    /// <summary>Where to go after signing in (local paths only).</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? ReturnUrl { get; set; }
+
+    /// <summary>Signs in and goes back to <see cref="ReturnUrl"/> or the concert list.</summary>
+    public async Task<IActionResult> OnPostAsync()
+    {
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+
+        var token = await api.SignInAsync(Name.Trim(), Password, HttpContext.RequestAborted);
+        if (token.Problem is { } problem)
+        {
+            Error = problem.Message;
+            return Page();
+        }
+
+        await UserSession.SignInAsync(HttpContext, Name.Trim(), token.Value!);
+        return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/");
+    }
+}

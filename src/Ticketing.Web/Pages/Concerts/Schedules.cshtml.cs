@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Mvc;
+using Ticketing.Web.Services;
+
+namespace Ticketing.Web.Pages.Concerts;
+
+/// <summary>The concert's bookable dates (<c>GET /api/concerts/{id}/schedules</c>, needs an ACTIVE pass).</summary>
+public class SchedulesModel(TicketingApiClient api) : TicketingPageModel
+{
+    /// <summary>The concert.</summary>
+    [FromRoute]
+    public Guid ConcertId { get; set; }
+
+    /// <summary>Dates with an open booking window and seats left.</summary>
+    public IReadOnlyList<Schedule> Schedules { get; private set; } = [];
+
+    /// <summary>Loads the dates; without an ACTIVE pass the caller goes back to the waiting room.</summary>
+    public async Task<IActionResult> OnGetAsync()
+    {
+        var result = await api.GetSchedulesAsync(AccessToken, ConcertId, UserSession.QueueToken(HttpContext, ConcertId), HttpContext.RequestAborted);
+        if (result.Problem is { } problem)
+        {
+            return await HandleProblemAsync(problem, ConcertId) ?? Page();
+        }
+
+        Schedules = result.Value!;
+        return Page();
+    }
+}

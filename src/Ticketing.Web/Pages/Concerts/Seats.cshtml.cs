@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.Mvc;
+using Ticketing.Web.Services;
+
+namespace Ticketing.Web.Pages.Concerts;
+
+/// <summary>The 50-seat map of one date, with grade, price and status; clicking a free seat holds it (<c>POST /api/holds</c>).</summary>
+public class SeatsModel(TicketingApiClient api) : TicketingPageModel
+{
+    /// <summary>The concert (its queue pass is used).</summary>
+    [FromRoute]
+    public Guid ConcertId { get; set; }
+
+    /// <summary>The date.</summary>
+    [FromRoute]
+    public Guid ScheduleId { get; set; }
+
+    /// <summary>Seats 1..50.</summary>
+    public IReadOnlyList<Seat> Seats { get; private set; } = [];
+
+    /// <summary>Loads the seat map.</summary>
+    public async Task<IActionResult> OnGetAsync() => await LoadAsync() ?? Page();
+
+    /// <summary>Holds <paramref name="seatNumber"/> and goes to the hold's page with its countdown.</summary>
+    public async Task<IActionResult> OnPostHoldAsync(int seatNumber)
+    {
+        var result = await api.HoldSeatAsync(AccessToken, UserSession.QueueToken(HttpContext, ConcertId), ScheduleId, seatNumber, HttpContext.RequestAborted);
+        if (result.Problem is { } problem)
+        {
+            return await HandleProblemAsync(problem, ConcertId) ?? await LoadAsync() ?? Page();
+        }
+
+        return RedirectToPage("/Holds/Details", new { concertId = ConcertId, holdId = result.Value!.HoldId });
+    }
+
+    private async Task<IActionResult?> LoadAsync()
+    {
+        var result = await api.GetSeatsAsync(AccessToken, ScheduleId, UserSession.QueueToken(HttpContext, ConcertId), HttpContext.RequestAborted);
+        if (result.Problem is { } problem)
+        {
+            var error = Error;
+            var redirect = await HandleProblemAsync(problem, ConcertId);
+            Error = error ?? Error;
+            return redirect;
+        }
+
+        Seats = result.Value!;
+        return null;
+    }
+}

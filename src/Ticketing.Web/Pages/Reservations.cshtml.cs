@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.Mvc;
+using Ticketing.Web.Services;
+
+namespace Ticketing.Web.Pages;
+
+/// <summary>The signed-in user's confirmed reservations (<c>GET /api/reservations</c>).</summary>
+public class ReservationsModel(TicketingApiClient api) : TicketingPageModel
+{
+    /// <summary>The reservations.</summary>
+    public IReadOnlyList<Reservation> Reservations { get; private set; } = [];
+
+    /// <summary>Loads them.</summary>
+    public async Task<IActionResult> OnGetAsync()
+    {
+        var result = await api.GetReservationsAsync(AccessToken, HttpContext.RequestAborted);
+        if (result.Problem is { } problem)
+        {
+            return await HandleProblemAsync(problem) ?? Page();
+        }
+
+        Reservations = result.Value!;
+        return Page();
+    }
+}

@@ -1,0 +1,56 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+
+namespace Ticketing.Web.Services;
+
+/// <summary>
+/// The signed-in person: a cookie (ASP.NET Core cookie authentication, protected by data protection) holding the
+/// Api access token as a claim, and one HttpOnly cookie per concert holding that waiting room's queue token.
+/// </summary>
+public static class UserSession
+{
+    /// <summary>Claim that carries the Api access token.</summary>
+    public const string AccessTokenClaim = "access_token";
+
+    /// <summary>Signs <paramref name="name"/> in; the cookie lasts as long as the access token.</summary>
+    public static Task SignInAsync(HttpContext http, string name, AccessTokenResponse token)
+    {
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.Name, name), new Claim(AccessTokenClaim, token.AccessToken)],
+            CookieAuthenticationDefaults.AuthenticationScheme);
+        return http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity),
+            new AuthenticationProperties { ExpiresUtc = token.ExpiresAt, IsPersistent = true });
+    }
+
+    /// <summary>Signs out and forgets every queue token.</summary>
+    public static async Task SignOutAsync(HttpContext http)
+    {
+        await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+        foreach (var cookie in http.Request.Cookies.Keys.Where(k => k.StartsWith("qt_", StringComparison.Ordinal)))
+        {
+            http.Response.Cookies.Delete(cookie);
+        }
+    }
+
+    /// <summary>The Api access token of the signed-in user, or null.</summary>
+    public static string? AccessTokenOf(ClaimsPrincipal user) => user.FindFirstValue(AccessTokenClaim);
+
+    /// <summary>The queue token kept for <paramref name="concertId"/>, or null.</summary>
+    public static string? QueueToken(HttpContext http, Guid concertId) => http.Request.Cookies[CookieName(concertId)];
+
+    /// <summary>Keeps <paramref name="token"/> as the queue token for <paramref name="concertId"/> (HttpOnly, SameSite=Lax, 1 day).</summary>
+    public static void SetQueueToken(HttpContext http, Guid concertId, string token) =>
+        http.Response.Cookies.Append(CookieName(concertId), token, new CookieOptions
+        {
+            HttpOnly = true,
+            SameSite = SameSiteMode.Lax,
+            IsEssential = true,
+            MaxAge = TimeSpan.FromDays(1),
+        });
+
+    /// <summary>Forgets the queue token for <paramref name="concertId"/>.</summary>
+    public static void ClearQueueToken(HttpContext http, Guid concertId) => http.Response.Cookies.Delete(CookieName(concertId));
+
+    private static string CookieName(Guid concertId) => $"qt_{concertId:N}";
+}
