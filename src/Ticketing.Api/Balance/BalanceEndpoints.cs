@@ -76,7 +76,7 @@ public static class BalanceEndpoints
         IOptions<BalanceOptions> options, ILoggerFactory loggers)
     {
         var max = options.Value.MaxChargeAmount;
-        if (body.Amount is not { } amount || amount <= 0 || amount > max)
+        if (!BalanceRules.IsValidChargeAmount(body.Amount, max) || body.Amount is not { } amount)
         {
             return ApiProblems.BadRequest(ErrorCodes.InvalidAmount, "The amount is not valid", $"Charge a whole number of points from 1 to {max:N0}.");
         }
