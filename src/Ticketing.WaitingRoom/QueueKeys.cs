@@ -6,9 +6,11 @@ namespace Ticketing.WaitingRoom;
 /// <item><c>wr:{c}:waiting</c> — sorted set of WAITING token ids, score = the join's Kafka offset (join order).</item>
 /// <item><c>wr:{c}:seen</c> — sorted set of WAITING token ids, score = last poll (Unix ms); the abandonment clock.</item>
 /// <item><c>wr:{c}:active</c> — the active set: ACTIVE token ids, score = active-until (Unix ms).</item>
+/// <item><c>wr:{c}:admitted</c> — how many have been admitted so far; each admitted token keeps its number as <c>admittedSeq</c>.</item>
 /// <item><c>wr:{c}:user:{u}</c> — the user's live token id (one place in line per user and concert).</item>
 /// </list>
-/// and per token <c>wr:tok:{id}</c>, a hash with <c>user</c>, <c>concert</c>, <c>status</c>, <c>jwt</c>, <c>joinedAt</c>, <c>offset</c>.
+/// and per token <c>wr:tok:{id}</c>, a hash with <c>user</c>, <c>concert</c>, <c>status</c>, <c>jwt</c>, <c>joinedAt</c>, <c>offset</c>,
+/// and once admitted <c>admittedSeq</c> and <c>admittedAt</c> (Unix ms).
 /// </summary>
 public static class QueueKeys
 {
@@ -23,6 +25,9 @@ public static class QueueKeys
 
     /// <summary>The concert's active set.</summary>
     public static string Active(Guid concertId) => $"wr:{concertId:N}:active";
+
+    /// <summary>The concert's admission counter.</summary>
+    public static string Admitted(Guid concertId) => $"wr:{concertId:N}:admitted";
 
     /// <summary>The user's live token for the concert.</summary>
     public static string User(Guid concertId, Guid userId) => $"wr:{concertId:N}:user:{userId:N}";

@@ -110,7 +110,7 @@ public sealed class WaitingRoomStore(IConnectionMultiplexer redis)
             args[5 + i] = Id(candidates[i]);
         }
 
-        var result = (RedisResult[])(await Database.ScriptEvaluateAsync(AdmitScript, ConcertKeys(concertId), args))!;
+        var result = (RedisResult[])(await Database.ScriptEvaluateAsync(AdmitScript, [.. ConcertKeys(concertId), QueueKeys.Admitted(concertId)], args))!;
         return new AdmissionResult((int)result[0], (int)result[1], (long)result[2], (long)result[3]);
     }
 

@@ -158,6 +158,17 @@ public sealed class HoldStore(IConnectionMultiplexer redis, IOptions<HoldOptions
     /// <summary>Releases a live hold at its owner's request; false when it was no longer live.</summary>
     public Task<bool> ReleaseAsync(HoldRecord hold) => EndAsync(hold, Released, requireLive: true);
 
+    /// <summary>
+    /// True when <paramref name="userId"/> still has a hold that has not run out on any of <paramref name="scheduleIds"/>
+    /// (the per-user hold sets, scored by expiry; paid and released holds are removed from them).
+    /// </summary>
+    public async Task<bool> HasLiveHoldsAsync(Guid userId, IEnumerable<Guid> scheduleIds)
+    {
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var counts = await Task.WhenAll(scheduleIds.Select(s => Db.SortedSetLengthAsync(HoldKeys.UserHolds(userId, s), now, double.PositiveInfinity, Exclude.Start)));
+        return counts.Any(c => c > 0);
+    }
+
     /// <summary>Which of seats 1..<paramref name="seatCount"/> of a schedule are held right now (one <c>MGET</c>).</summary>
     public async Task<bool[]> HeldSeatsAsync(Guid scheduleId, int seatCount)
     {

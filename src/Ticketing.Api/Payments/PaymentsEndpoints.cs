@@ -105,7 +105,14 @@ public static class PaymentsEndpoints
             await holds.MarkPaidAsync(hold);
             try
             {
-                await queue.RevokeAsync(pass);
+                // The pass ends with the caller's last held seat of the concert, so several held seats can each be paid
+                // (the per-user cap allows up to 4). This hold ended before the check, so of payments running at once
+                // the last to finish always sees no live hold and revokes.
+                var schedules = await ScheduleIdsAsync(db, hold.ConcertId);
+                if (!await holds.HasLiveHoldsAsync(userId, schedules))
+                {
+                    await queue.RevokeAsync(pass);
+                }
             }
             catch (Exception ex)
             {
@@ -117,6 +124,12 @@ public static class PaymentsEndpoints
                 created.Value!.PaymentId, userId, created.Value.Amount, hold.SeatNumber, hold.ScheduleId);
             return created;
         });
+    }
+
+    private static async Task<IEnumerable<Guid>> ScheduleIdsAsync(NpgsqlDataSource db, Guid concertId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.QueryAsync<Guid>("SELECT id FROM schedules WHERE concert_id = @concertId", new { concertId });
     }
 
     private static async Task<(IResult Result, bool SeatSold)> TryPayAsync(NpgsqlDataSource db, HoldRecord hold, IdempotencyKey? key, TimeProvider clock)

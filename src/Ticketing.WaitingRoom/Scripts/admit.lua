@@ -1,4 +1,4 @@
--- KEYS: waiting, seen, active.
+-- KEYS: waiting, seen, active, admitted (the concert's admission counter).
 -- ARGV: nowMs, abandonMs, activeTtlMs, capacity, batchSize, then the candidate token ids in join order.
 -- One admission step for one concert, atomically:
 --   1. ACTIVE tokens past their active-until leave the active set (their slots free up);
@@ -22,7 +22,8 @@ for i = 6, #ARGV do
   local status = derive_status(id, now, abandon_ms)
   if status == 'WAITING' then
     if free <= 0 or admitted >= batch then break end
-    redis.call('HSET', TOKEN_PREFIX .. id, 'status', 'ACTIVE')
+    -- admittedSeq numbers admissions 1, 2, 3 … per concert: the order the line actually moved in.
+    redis.call('HSET', TOKEN_PREFIX .. id, 'status', 'ACTIVE', 'admittedSeq', redis.call('INCR', KEYS[4]), 'admittedAt', now)
     redis.call('ZADD', KEYS[3], now + ttl_ms, id)
     redis.call('ZREM', KEYS[1], id)
     redis.call('ZREM', KEYS[2], id)
