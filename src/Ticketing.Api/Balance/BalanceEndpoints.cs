@@ -13,8 +13,8 @@ namespace Ticketing.Api.Balance;
 public sealed record BalanceView(long Balance);
 
 /// <summary>Body of <c>POST /api/balance/charges</c>.</summary>
-/// <param name="Amount">Points to add: 1 to <see cref="BalanceOptions.MaxChargeAmount"/>, a whole number.</param>
-public sealed record ChargeRequest(long? Amount);
+/// <param name="Amount">Points to add: 1 to <see cref="BalanceOptions.MaxChargeAmount"/>, a whole number (fractions are refused by the amount rule).</param>
+public sealed record ChargeRequest([property: System.Text.Json.Serialization.JsonConverter(typeof(PointsAmountConverter))] long? Amount);
 
 /// <summary>A row of <c>GET /api/balance/history</c>.</summary>
 public sealed class BalanceHistoryEntry
