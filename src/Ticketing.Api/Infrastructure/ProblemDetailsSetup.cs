@@ -22,6 +22,14 @@ public static class ProblemDetailsSetup
         return services;
     }
 
+    /// <summary>Npgsql's transient failures (SQLSTATE classes 08, 53, 57P0x; pool timeouts) and Redis connection or timeout errors.</summary>
+    private static bool IsDependencyUnavailable(Exception exception) => exception switch
+    {
+        Npgsql.NpgsqlException { IsTransient: true } => true,
+        StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException => true,
+        _ => exception.InnerException is { } inner && IsDependencyUnavailable(inner),
+    };
+
     private sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
@@ -34,6 +42,15 @@ public static class ProblemDetailsSetup
                 status = bad.StatusCode;
                 title = status == StatusCodes.Status413PayloadTooLarge ? "The request body is too large" : "The request is malformed";
                 logger.LogInformation("Rejected a malformed request to {Path}: {Reason}", httpContext.Request.Path, bad.Message);
+            }
+            else if (IsDependencyUnavailable(exception))
+            {
+                // Postgres refusing connections (too many clients, starting up, pool exhausted) or Redis unreachable/slow: the
+                // request did nothing it could not undo (effects commit in one transaction), so the honest answer is "retry".
+                status = StatusCodes.Status503ServiceUnavailable;
+                title = "The service is busy or a dependency is unavailable; retry shortly";
+                httpContext.Response.Headers.RetryAfter = "1";
+                logger.LogWarning(exception, "Dependency unavailable on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
             }
             else
             {

@@ -28,16 +28,25 @@ public sealed class TestServers : IAsyncDisposable
 
     public KafkaMockCluster Kafka { get; }
 
-    /// <summary>Where the services' logs of this run go (one file per system and service).</summary>
-    public string LogDirectory => Path.Combine(_root, "logs");
+    /// <summary>
+    /// Where the services' logs of this run go (one file per system and service): <c>logs/last-run</c> next to the test
+    /// assembly, kept after the run (each run replaces it) so a failure can be read afterwards.
+    /// </summary>
+    public static string LogDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "logs", "last-run");
 
     public static async Task<TestServers> StartAsync()
     {
         var root = Path.Combine(Path.GetTempPath(), $"ticketing-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
-        Directory.CreateDirectory(Path.Combine(root, "logs"));
-        var log = Log(Path.Combine(root, "logs", "servers.log"));
+        if (Directory.Exists(LogDirectory))
+        {
+            Directory.Delete(LogDirectory, recursive: true);
+        }
+
+        Directory.CreateDirectory(LogDirectory);
+        Directory.CreateDirectory(root);
+        var log = Log(Path.Combine(LogDirectory, "servers.log"));
         var postgres = await PostgresServer.StartAsync(
-            new PostgresServerOptions(Path.Combine(root, "postgres"), FreePort.Next(), Convert.ToHexString(RandomNumberGenerator.GetBytes(16)), Durable: false), log);
+            new PostgresServerOptions(Path.Combine(root, "postgres"), FreePort.Next(), Convert.ToHexString(RandomNumberGenerator.GetBytes(16)), MaxConnections: 500, Durable: false), log);
         var redis = await RedisServer.StartAsync(new RedisServerOptions(null, FreePort.Next()), log);
         var kafka = KafkaMockCluster.Start();
         return new TestServers(root, postgres, redis, kafka);
@@ -121,7 +130,8 @@ public sealed class TestSystem : IAsyncDisposable
     /// </summary>
     public static async Task<TestSystem> StartAsync(TestServers servers, string name, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var postgres = await servers.Postgres.CreateDatabaseAsync($"ticketing_{name.Replace('-', '_')}");
+        // Several systems share one test Postgres: each Api keeps its pool small enough that all fit under max_connections.
+        var postgres = await servers.Postgres.CreateDatabaseAsync($"ticketing_{name.Replace('-', '_')}") + ";Maximum Pool Size=40";
         var redis = $"{servers.Redis.ConnectionString},defaultDatabase={servers.NextRedisDatabase()}";
         var topic = $"joins-{name}";
         var signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
@@ -150,7 +160,7 @@ public sealed class TestSystem : IAsyncDisposable
         var apiUrl = new Uri($"http://127.0.0.1:{FreePort.Next()}");
         var api = ServiceProcess.Start($"{name}-api", ProjectPaths.ServiceDll("Ticketing.Api", null),
             new Dictionary<string, string?>(environment) { ["ASPNETCORE_URLS"] = apiUrl.ToString(), ["OTEL_SERVICE_NAME"] = "api" },
-            TestServers.Log(Path.Combine(servers.LogDirectory, $"{name}-api.log")));
+            TestServers.Log(Path.Combine(TestServers.LogDirectory, $"{name}-api.log")));
         ServiceProcess? worker = null;
         try
         {
@@ -158,7 +168,7 @@ public sealed class TestSystem : IAsyncDisposable
             var workerUrl = new Uri($"http://127.0.0.1:{FreePort.Next()}");
             worker = ServiceProcess.Start($"{name}-queueworker", ProjectPaths.ServiceDll("Ticketing.QueueWorker", null),
                 new Dictionary<string, string?>(environment) { ["ASPNETCORE_URLS"] = workerUrl.ToString(), ["OTEL_SERVICE_NAME"] = "queueworker" },
-                TestServers.Log(Path.Combine(servers.LogDirectory, $"{name}-queueworker.log")));
+                TestServers.Log(Path.Combine(TestServers.LogDirectory, $"{name}-queueworker.log")));
             await worker.WaitHealthyAsync(workerUrl, TimeSpan.FromSeconds(60));
         }
         catch
@@ -266,7 +276,7 @@ public sealed class DefaultSystem : IAsyncLifetime
             ["ASPNETCORE_URLS"] = url.ToString(),
             ["services__api__http__0"] = System.ApiUrl.ToString().TrimEnd('/'),
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = null,
-        }, TestServers.Log(Path.Combine(Servers.LogDirectory, "default-web.log")));
+        }, TestServers.Log(Path.Combine(TestServers.LogDirectory, "default-web.log")));
         await _webProcess.WaitHealthyAsync(url, TimeSpan.FromSeconds(60));
         return url;
     }
