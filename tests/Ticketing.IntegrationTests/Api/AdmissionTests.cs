@@ -105,32 +105,42 @@ public class AdmissionTests(DefaultSystem fixture)
     }
 
     [Fact]
-    public async Task A_token_that_stops_polling_is_skipped_and_an_idle_active_token_expires()
+    public async Task Tokens_that_stop_polling_are_skipped_without_blocking_the_line_and_an_idle_active_token_expires()
     {
         var system = await fixture.CustomAsync("impatient-line", ImpatientLine);
         var api = system.Driver;
         var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
         var first = await api.CreateUserAsync();
-        var quitter = await api.CreateUserAsync();
-        var third = await api.CreateUserAsync();
+        var quitters = await system.CreateUsersAsync(5);
+        var patient = await api.CreateUserAsync();
 
         var firstTicket = await api.AdmitAsync(first, concert.ConcertId);
-        var quitterTicket = await api.JoinAsync(quitter, concert.ConcertId);
-        var thirdTicket = await api.JoinAsync(third, concert.ConcertId);
+        var quitterTickets = new List<QueueTicket>();
+        foreach (var quitter in quitters)
+        {
+            quitterTickets.Add(await api.JoinAsync(quitter, concert.ConcertId));
+        }
 
-        // The third keeps polling (its heartbeat); the quitter never polls again. The first stays idle,
-        // so its ACTIVE token expires after the active TTL (4 s) and frees the only slot.
+        var patientTicket = await api.JoinAsync(patient, concert.ConcertId);
+        (await api.QueueStatusAsync(patient, patientTicket))["position"]!.GetValue<long>().ShouldBe(quitters.Length);
+
+        // The patient one keeps polling (its heartbeat); the five ahead never poll again. The first stays idle, so its
+        // ACTIVE pass expires after the active TTL (4 s) and frees the only slot, which goes past the quitters.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         string status;
         do
         {
-            status = (await api.QueueStatusAsync(third, thirdTicket))["status"]!.GetValue<string>();
+            status = (await api.QueueStatusAsync(patient, patientTicket))["status"]!.GetValue<string>();
             await Task.Delay(200);
         }
         while (status == "WAITING" && DateTime.UtcNow < deadline);
 
         status.ShouldBe("ACTIVE");
-        (await api.QueueStatusAsync(quitter, quitterTicket))["status"]!.GetValue<string>().ShouldBe("EXPIRED");
+        for (var i = 0; i < quitters.Length; i++)
+        {
+            (await api.QueueStatusAsync(quitters[i], quitterTickets[i]))["status"]!.GetValue<string>().ShouldBe("EXPIRED");
+        }
+
         (await api.QueueStatusAsync(first, firstTicket))["status"]!.GetValue<string>().ShouldBe("EXPIRED");
         await (await api.SendAsync(HttpMethod.Get, $"/api/concerts/{concert.ConcertId}/schedules", first, queueToken: firstTicket.Token))
             .ShouldBeProblemAsync(401, "QUEUE_TOKEN_EXPIRED");
