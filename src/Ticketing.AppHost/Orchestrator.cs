@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Ticketing.AppHost.Dashboard;
 using Ticketing.AppHost.Hosting;
 
 namespace Ticketing.AppHost;
@@ -14,8 +15,10 @@ internal sealed class Orchestrator
 {
     private static readonly object ConsoleGate = new();
     private readonly List<Func<Task>> _stops = [];
-    private readonly List<(string Name, string State, string Url)> _resources = [];
     private readonly List<ServiceProcess> _services = [];
+    private readonly TelemetryStore _telemetry = new();
+    private readonly ResourceBoard _board = new();
+    private Uri? _otlpEndpoint;
 
     public async Task<int> RunAsync()
     {
@@ -80,6 +83,14 @@ internal sealed class Orchestrator
         var dataDirectory = Environment.GetEnvironmentVariable("TICKETING_DATA_DIR") ?? Path.Combine(ProjectPaths.RepositoryRoot, ".data");
         Directory.CreateDirectory(dataDirectory);
         var secrets = await Secrets.LoadOrCreateAsync(Path.Combine(dataDirectory, "secrets.json"));
+
+        var view = await DeveloperView.StartAsync(Port("TICKETING_DASHBOARD_PORT", 18888), _telemetry, _board, cancellationToken);
+        AddStop(async () => { Write("apphost", "Stopping the developer view"); await view.DisposeAsync(); });
+        var external = Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT");
+        _otlpEndpoint = string.IsNullOrWhiteSpace(external) ? view.Url : null;
+        AddResource(("developer view", "running", string.IsNullOrWhiteSpace(external)
+            ? $"{view.Url}  (resources, console logs, traces, structured logs, metrics; OTLP/HTTP receiver)"
+            : $"{view.Url}  (resources and console logs; telemetry goes to {external})"));
 
         // Postgres, Redis and Kafka start side by side; an outside connection string means "use that one".
         var postgres = Task.Run(() => StartPostgresAsync(dataDirectory, secrets, cancellationToken), cancellationToken);
@@ -170,24 +181,31 @@ internal sealed class Orchestrator
     {
         environment["ASPNETCORE_URLS"] = url.ToString();
         environment["OTEL_SERVICE_NAME"] = name;
+        if (_otlpEndpoint is not null)
+        {
+            // Aspire's conventions for a local dashboard: OTLP/HTTP, export every second (metrics every 5 s).
+            environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = _otlpEndpoint.ToString().TrimEnd('/');
+            environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+            environment["OTEL_BSP_SCHEDULE_DELAY"] = "1000";
+            environment["OTEL_BLRP_SCHEDULE_DELAY"] = "1000";
+            environment["OTEL_METRIC_EXPORT_INTERVAL"] = "5000";
+        }
+
         environment["DOTNET_ENVIRONMENT"] = environment["ASPNETCORE_ENVIRONMENT"];
         await EnsureFreeAsync(name, url.Port, $"TICKETING_{name.ToUpperInvariant()}_PORT", cancellationToken);
         Write("apphost", $"Starting {name} on {url} …");
         var service = ServiceProcess.Start(name, ProjectPaths.ServiceDll(project), environment, Sink(name));
         _services.Add(service);
-        AddStop(async () => { Write("apphost", $"Stopping {name}"); await service.DisposeAsync(); });
+        _board.Set(name, "starting", [url.ToString()], new Uri(url, "/health"));
+        AddStop(async () => { Write("apphost", $"Stopping {name}"); await service.DisposeAsync(); _board.SetState(name, "stopped"); });
+        _ = service.Exited.ContinueWith(_ => _board.SetState(name, $"exited ({service.ExitCode})"), TaskScheduler.Default);
         await service.WaitHealthyAsync(url, TimeSpan.FromSeconds(120), cancellationToken);
-        AddResource((name, "healthy", shown));
+        AddResource((name, "running", shown));
         Write("apphost", $"{name} is healthy");
     }
 
-    private void AddResource((string Name, string State, string Url) resource)
-    {
-        lock (_resources)
-        {
-            _resources.Add(resource);
-        }
-    }
+    private void AddResource((string Name, string State, string Url) resource) =>
+        _board.Set(resource.Name, resource.State, resource.Url.Split("  ·  "));
 
     private void AddStop(Func<Task> stop)
     {
@@ -199,21 +217,26 @@ internal sealed class Orchestrator
 
     private void PrintResources()
     {
-        var width = _resources.Max(r => r.Name.Length);
+        var resources = _board.All;
+        var width = resources.Max(r => r.Name.Length);
         lock (ConsoleGate)
         {
             Console.WriteLine();
             Console.WriteLine("  Resources");
-            foreach (var (name, state, url) in _resources.OrderBy(r => Array.IndexOf(["postgres", "redis", "kafka", "api", "queueworker", "web"], r.Name)))
+            foreach (var resource in resources)
             {
-                Console.WriteLine($"  {name.PadRight(width)}  {state,-8}  {url}");
+                Console.WriteLine($"  {resource.Name.PadRight(width)}  {resource.State,-8}  {string.Join("  ·  ", resource.Endpoints)}");
             }
 
             Console.WriteLine();
         }
     }
 
-    private static Action<string> Sink(string name) => line => Write(name, line);
+    private Action<string> Sink(string name) => line =>
+    {
+        _telemetry.AddConsoleLine(name, line);
+        Write(name, line);
+    };
 
     private static void Write(string name, string line)
     {

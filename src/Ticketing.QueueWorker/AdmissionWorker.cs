@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
@@ -22,10 +24,26 @@ public sealed class AdmissionWorker(
     ILogger<AdmissionWorker> logger)
     : BackgroundService
 {
-    private static readonly ActivitySource Source = new(Extensions.TicketingTelemetryName);
+    private static readonly ActivitySource Source = RedisTracing.Source;
+    private readonly ConcurrentDictionary<Guid, (long Active, long Waiting)> _lineSizes = new();
+    private readonly ConcurrentDictionary<int, long> _lag = new();
+    private int _pending;
 
     /// <summary>Joins offered to one admission step beyond the batch size, so ended tokens in front are skipped in bulk.</summary>
     private const int SkipAhead = 1000;
+
+    /// <inheritdoc />
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        TicketingMetrics.CreateGauge("ticketing.queue.active", "{token}", "ACTIVE tokens per concert (last admission step)",
+            () => _lineSizes.Select(l => new Measurement<long>(l.Value.Active, new KeyValuePair<string, object?>("ticketing.concert_id", l.Key.ToString()))));
+        TicketingMetrics.CreateGauge("ticketing.queue.waiting", "{token}", "WAITING tokens per concert (last admission step)",
+            () => _lineSizes.Select(l => new Measurement<long>(l.Value.Waiting, new KeyValuePair<string, object?>("ticketing.concert_id", l.Key.ToString()))));
+        TicketingMetrics.CreateGauge("ticketing.queue.consumer_lag", "{message}", "Joins in the topic not yet read by the worker, per partition",
+            () => _lag.Select(l => new Measurement<long>(l.Value, new KeyValuePair<string, object?>("messaging.destination.partition.id", l.Key.ToString(System.Globalization.CultureInfo.InvariantCulture)))));
+        TicketingMetrics.CreateGauge("ticketing.queue.pending", "{join}", "Joins read but not yet admitted or skipped", () => [new Measurement<long>(Volatile.Read(ref _pending))]);
+        return base.StartAsync(cancellationToken);
+    }
 
     /// <inheritdoc />
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -90,6 +108,8 @@ public sealed class AdmissionWorker(
                 {
                     AdmitAll(backlog, settings, stoppingToken);
                     Commit(consumer, backlog, backlog.OffsetsToCommit());
+                    MeasureLag(consumer);
+                    Volatile.Write(ref _pending, backlog.Count);
                     nextTick = clock.GetUtcNow() + settings.AdmissionInterval;
                 }
             }
@@ -133,29 +153,81 @@ public sealed class AdmissionWorker(
         foreach (var (partition, concertId, front) in backlog.Fronts(settings.AdmissionBatchSize + SkipAhead).ToList())
         {
             stoppingToken.ThrowIfCancellationRequested();
-            using var activity = Source.StartActivity("admit", ActivityKind.Internal, default(ActivityContext),
-                links: front.Take(settings.AdmissionBatchSize).Where(j => j.Context != default).Select(j => new ActivityLink(j.Context)));
-            activity?.SetTag("db.system", "redis");
-            activity?.SetTag("ticketing.concert_id", concertId.ToString());
-
+            var startedAt = DateTime.UtcNow;
             AdmissionResult step;
-            try
+            using (var batch = Source.StartActivity("admit", ActivityKind.Internal, default(ActivityContext),
+                links: front.Take(settings.AdmissionBatchSize).Where(j => j.Context != default).Select(j => new ActivityLink(j.Context))))
             {
-                step = store.AdmitAsync(concertId, front.Select(j => j.Join.TokenId).ToList(), clock.GetUtcNow(), settings).GetAwaiter().GetResult();
-            }
-            catch (StackExchange.Redis.RedisException ex)
-            {
-                // Nothing was committed past these joins; the next tick tries again.
-                logger.LogWarning(ex, "Admission for concert {ConcertId} failed; retrying next tick", concertId);
-                continue;
+                batch?.SetTag("ticketing.concert_id", concertId.ToString());
+                batch?.SetTag("ticketing.candidates", front.Count);
+                try
+                {
+                    step = store.AdmitAsync(concertId, front.Select(j => j.Join.TokenId).ToList(), clock.GetUtcNow(), settings).GetAwaiter().GetResult();
+                }
+                catch (StackExchange.Redis.RedisException ex)
+                {
+                    // Nothing was committed past these joins; the next tick tries again.
+                    batch?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                    logger.LogWarning(ex, "Admission for concert {ConcertId} failed; retrying next tick", concertId);
+                    continue;
+                }
+
+                batch?.SetTag("ticketing.admitted", step.Admitted);
             }
 
             backlog.Complete(partition, concertId, step.Processed);
-            activity?.SetTag("ticketing.admitted", step.Admitted);
-            if (step.Admitted > 0)
+            _lineSizes[concertId] = (step.ActiveCount, step.WaitingCount);
+            if (step.Admitted == 0)
             {
-                logger.LogInformation("Admitted {Admitted} to concert {ConcertId}: active {Active}/{Capacity}, waiting {Waiting}",
-                    step.Admitted, concertId, step.ActiveCount, settings.ActiveCapacity, step.WaitingCount);
+                continue;
+            }
+
+            TicketingMetrics.Admissions.Add(step.Admitted);
+            TraceAdmissions(front, step.AdmittedTokens, settings.JoinsTopic, startedAt);
+            logger.LogInformation("Admitted {Admitted} to concert {ConcertId}: active {Active}/{Capacity}, waiting {Waiting}",
+                step.Admitted, concertId, step.ActiveCount, settings.ActiveCapacity, step.WaitingCount);
+        }
+    }
+
+    /// <summary>
+    /// One <c>{topic} process</c> span per admitted join, child of that join's receive span, so the trace that began with
+    /// the person's click on "join" ends with their admission (OpenTelemetry messaging conventions: a batch's per-message work).
+    /// </summary>
+    private static void TraceAdmissions(IReadOnlyList<PendingJoin> front, IReadOnlyList<Guid> admitted, string topic, DateTime startedAt)
+    {
+        if (!Source.HasListeners())
+        {
+            return;
+        }
+
+        var byToken = front.ToDictionary(j => j.Join.TokenId);
+        foreach (var tokenId in admitted)
+        {
+            if (!byToken.TryGetValue(tokenId, out var join) || join.Context == default)
+            {
+                continue;
+            }
+
+            using var activity = Source.StartActivity($"{topic} process", ActivityKind.Consumer, join.Context, startTime: startedAt);
+            activity?.SetTag("messaging.system", "kafka");
+            activity?.SetTag("messaging.operation.type", "process");
+            activity?.SetTag("messaging.destination.name", topic);
+            activity?.SetTag("messaging.kafka.offset", join.Offset.Offset.Value);
+            activity?.SetTag("ticketing.concert_id", join.Join.ConcertId.ToString());
+            activity?.SetTag("ticketing.token_id", tokenId.ToString());
+            activity?.AddEvent(new ActivityEvent("admitted"));
+        }
+    }
+
+    private void MeasureLag(IConsumer<string, string> consumer)
+    {
+        foreach (var partition in consumer.Assignment)
+        {
+            var watermarks = consumer.GetWatermarkOffsets(partition);
+            var position = consumer.Position(partition);
+            if (watermarks.High.Value >= 0 && position.Value >= 0)
+            {
+                _lag[partition.Partition.Value] = Math.Max(0, watermarks.High.Value - position.Value);
             }
         }
     }

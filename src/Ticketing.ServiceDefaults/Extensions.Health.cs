@@ -20,21 +20,11 @@ public static partial class Extensions
     public const string AlivenessEndpointPath = "/alive";
 
     /// <summary>
-    /// Maps <c>/health</c> (all checks) and <c>/alive</c> (liveness only), and keeps requests to them
-    /// out of traces (a poll every second would otherwise drown the real traffic).
+    /// Maps <c>/health</c> (all checks) and <c>/alive</c> (liveness only). Requests to them are left out of traces by the
+    /// ASP.NET Core instrumentation's filter (<see cref="ConfigureOpenTelemetry"/>): a poll every second would drown the real traffic.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.Use((context, next) =>
-        {
-            if (IsHealthPath(context.Request.Path) && Activity.Current is { } activity)
-            {
-                activity.IsAllDataRequested = false;
-                activity.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
-            }
-            return next(context);
-        });
-
         app.MapHealthChecks(HealthEndpointPath);
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
         {

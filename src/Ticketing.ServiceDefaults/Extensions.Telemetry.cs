@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -12,36 +13,40 @@ public static partial class Extensions
     public const string TicketingTelemetryName = "Ticketing";
 
     /// <summary>
-    /// Builds tracer and meter providers by hand (OpenTelemetry.Extensions.Hosting is not in the package
-    /// mirror, shared/ENVIRONMENT.md). ASP.NET Core, HttpClient and Npgsql emit activities themselves;
-    /// Kafka and Redis spans come from <see cref="TicketingTelemetryName"/>. Exports over OTLP only when
-    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; otherwise no provider is built.
+    /// OpenTelemetry the way Aspire's ServiceDefaults set it up (dotnet/eShop): traces from ASP.NET Core (health and alive
+    /// requests left out), HttpClient, Npgsql and <see cref="TicketingTelemetryName"/> (Kafka, Redis, admission spans);
+    /// metrics from ASP.NET Core, HttpClient, the runtime, Npgsql and <see cref="TicketingTelemetryName"/>; logs through
+    /// the OpenTelemetry logger (each record carries the trace and span id of the request it belongs to). Exported over
+    /// OTLP only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (protocol, headers and intervals from the standard
+    /// <c>OTEL_*</c> variables); without it nothing is collected, so tests and load runs pay nothing for it.
     /// </summary>
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        var endpoint = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
-        if (string.IsNullOrWhiteSpace(endpoint))
+        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             return builder;
         }
 
         var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName;
-        var resource = ResourceBuilder.CreateDefault().AddService(serviceName);
+        builder.Logging.AddOpenTelemetry(logging =>
+        {
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
 
-        var tracerProvider = Sdk.CreateTracerProviderBuilder()
-            .SetResourceBuilder(resource)
-            .AddSource("Microsoft.AspNetCore", "System.Net.Http", "Npgsql", TicketingTelemetryName)
-            .AddOtlpExporter()
-            .Build();
-        var meterProvider = Sdk.CreateMeterProviderBuilder()
-            .SetResourceBuilder(resource)
-            .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "Npgsql", TicketingTelemetryName)
-            .AddOtlpExporter()
-            .Build();
-
-        // Registered as singletons so the host disposes (and so flushes) them at shutdown.
-        builder.Services.AddSingleton(tracerProvider);
-        builder.Services.AddSingleton(meterProvider);
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName))
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter("Npgsql", TicketingTelemetryName))
+            .WithTracing(tracing => tracing
+                .AddSource(TicketingTelemetryName, "Npgsql")
+                .AddAspNetCoreInstrumentation(options => options.Filter = http => !IsHealthPath(http.Request.Path))
+                .AddHttpClientInstrumentation(options => options.FilterHttpRequestMessage = request =>
+                    request.RequestUri is not { AbsolutePath: HealthEndpointPath or AlivenessEndpointPath }))
+            .UseOtlpExporter();
         return builder;
     }
 }

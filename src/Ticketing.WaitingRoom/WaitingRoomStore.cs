@@ -33,7 +33,8 @@ public readonly record struct JoinReservation(bool Created, Guid TokenId, string
 /// <param name="Admitted">How many became ACTIVE in this step.</param>
 /// <param name="ActiveCount">Size of the active set afterwards.</param>
 /// <param name="WaitingCount">Size of the waiting line afterwards.</param>
-public readonly record struct AdmissionResult(int Processed, int Admitted, long ActiveCount, long WaitingCount);
+/// <param name="AdmittedTokens">The tokens admitted in this step, in admission order.</param>
+public readonly record struct AdmissionResult(int Processed, int Admitted, long ActiveCount, long WaitingCount, IReadOnlyList<Guid> AdmittedTokens);
 
 /// <summary>
 /// The waiting room's state in Redis (key layout in <see cref="QueueKeys"/>). Every operation is one Lua
@@ -58,7 +59,7 @@ public sealed class WaitingRoomStore(IConnectionMultiplexer redis)
     /// </summary>
     public async Task<JoinReservation> JoinAsync(Guid concertId, Guid userId, Guid newTokenId, string newToken, DateTimeOffset now, TimeSpan abandonAfter)
     {
-        var result = (RedisResult[])(await Database.ScriptEvaluateAsync(JoinScript,
+        var result = (RedisResult[])(await Database.EvaluateTracedAsync("join", JoinScript,
             [.. ConcertKeys(concertId), QueueKeys.User(concertId, userId)],
             [Id(newTokenId), newToken, Id(userId), Id(concertId), Ms(now), Ms(abandonAfter), Ms(QueueOptions.TokenRetention)]))!;
         return new JoinReservation((long)result[0] == 1, Guid.ParseExact((string)result[1]!, "N"), (string)result[2]!);
@@ -66,11 +67,11 @@ public sealed class WaitingRoomStore(IConnectionMultiplexer redis)
 
     /// <summary>Places a reserved token in line at its Kafka <paramref name="offset"/> (join order). False when it ended or was admitted meanwhile.</summary>
     public async Task<bool> EnqueueAsync(Guid concertId, Guid tokenId, long offset) =>
-        (long)await Database.ScriptEvaluateAsync(EnqueueScript, ConcertKeys(concertId), [Id(tokenId), offset]) == 1;
+        (long)await Database.EvaluateTracedAsync("enqueue", EnqueueScript, ConcertKeys(concertId), [Id(tokenId), offset]) == 1;
 
     /// <summary>Removes a reserved token whose join could not be written to Kafka.</summary>
     public Task AbortAsync(Guid concertId, Guid userId, Guid tokenId) =>
-        Database.ScriptEvaluateAsync(AbortScript, [.. ConcertKeys(concertId), QueueKeys.User(concertId, userId)], [Id(tokenId)]);
+        Database.EvaluateTracedAsync("abort", AbortScript, [.. ConcertKeys(concertId), QueueKeys.User(concertId, userId)], [Id(tokenId)]);
 
     /// <summary>
     /// The token's state. With <paramref name="touch"/> the read is also the heartbeat (API.md: each status
@@ -78,7 +79,7 @@ public sealed class WaitingRoomStore(IConnectionMultiplexer redis)
     /// </summary>
     public async Task<QueueTokenState> StatusAsync(Guid concertId, Guid tokenId, DateTimeOffset now, QueueOptions options, bool touch)
     {
-        var result = (RedisResult[])(await Database.ScriptEvaluateAsync(StatusScript, ConcertKeys(concertId),
+        var result = (RedisResult[])(await Database.EvaluateTracedAsync("status", StatusScript, ConcertKeys(concertId),
             [Id(tokenId), Ms(now), Ms(options.AbandonAfter), Ms(options.ActiveTtl), Ms(QueueOptions.TokenRetention), touch ? 1 : 0]))!;
         return (string?)result[0] switch
         {
@@ -90,7 +91,7 @@ public sealed class WaitingRoomStore(IConnectionMultiplexer redis)
 
     /// <summary>Ends the token (leave, or revocation after a payment): out of line and out of the active set. Idempotent.</summary>
     public Task LeaveAsync(Guid concertId, Guid userId, Guid tokenId) =>
-        Database.ScriptEvaluateAsync(LeaveScript, [.. ConcertKeys(concertId), QueueKeys.User(concertId, userId)], [Id(tokenId)]);
+        Database.EvaluateTracedAsync("leave", LeaveScript, [.. ConcertKeys(concertId), QueueKeys.User(concertId, userId)], [Id(tokenId)]);
 
     /// <summary>
     /// One admission step for a concert (see admit.lua): frees expired slots, drops abandoned tokens, then
@@ -110,15 +111,16 @@ public sealed class WaitingRoomStore(IConnectionMultiplexer redis)
             args[5 + i] = Id(candidates[i]);
         }
 
-        var result = (RedisResult[])(await Database.ScriptEvaluateAsync(AdmitScript, [.. ConcertKeys(concertId), QueueKeys.Admitted(concertId)], args))!;
-        return new AdmissionResult((int)result[0], (int)result[1], (long)result[2], (long)result[3]);
+        var result = (RedisResult[])(await Database.EvaluateTracedAsync("admit", AdmitScript, [.. ConcertKeys(concertId), QueueKeys.Admitted(concertId)], args))!;
+        var admitted = ((RedisResult[])result[4]!).Select(r => Guid.ParseExact((string)r!, "N")).ToList();
+        return new AdmissionResult((int)result[0], (int)result[1], (long)result[2], (long)result[3], admitted);
     }
 
     /// <summary>Sizes of the concert's active set and waiting line (for metrics and tests).</summary>
     public async Task<(long Active, long Waiting)> CountsAsync(Guid concertId)
     {
-        var active = Database.SortedSetLengthAsync(QueueKeys.Active(concertId));
-        var waiting = Database.SortedSetLengthAsync(QueueKeys.Waiting(concertId));
+        var active = Database.TracedAsync("ZCARD", "active", () => Database.SortedSetLengthAsync(QueueKeys.Active(concertId)));
+        var waiting = Database.TracedAsync("ZCARD", "waiting", () => Database.SortedSetLengthAsync(QueueKeys.Waiting(concertId)));
         return (await active, await waiting);
     }
 

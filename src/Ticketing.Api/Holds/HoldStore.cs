@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using Ticketing.WaitingRoom;
 
 namespace Ticketing.Api.Holds;
 
@@ -108,7 +109,7 @@ public sealed class HoldStore(IConnectionMultiplexer redis, IOptions<HoldOptions
             "userId", userId.ToString("N"), "concertId", concertId.ToString("N"), "scheduleId", scheduleId.ToString("N"),
             "seatNumber", seatNumber, "grade", grade, "price", price, "expiresAt", hold.ExpiresAt.ToUnixTimeMilliseconds(), "state", Held,
         ];
-        var result = (long)await Db.ScriptEvaluateAsync(CreateScript,
+        var result = (long)await Db.EvaluateTracedAsync("hold-create", CreateScript,
             [HoldKeys.Seat(scheduleId, seatNumber), HoldKeys.Record(hold.HoldId), HoldKeys.UserHolds(userId, scheduleId)], args);
         return result switch
         {
@@ -121,7 +122,7 @@ public sealed class HoldStore(IConnectionMultiplexer redis, IOptions<HoldOptions
     /// <summary>Reads a hold record (null when unknown or past its one-day retention).</summary>
     public async Task<HoldRecord?> FindAsync(Guid holdId)
     {
-        var entries = await Db.HashGetAllAsync(HoldKeys.Record(holdId));
+        var entries = await Db.TracedAsync("HGETALL", "hold", () => Db.HashGetAllAsync(HoldKeys.Record(holdId)));
         if (entries.Length == 0)
         {
             return null;
@@ -139,7 +140,7 @@ public sealed class HoldStore(IConnectionMultiplexer redis, IOptions<HoldOptions
     /// </summary>
     public async Task<bool> TryClaimForPaymentAsync(HoldRecord hold)
     {
-        var remaining = (long)await Db.ScriptEvaluateAsync(ClaimScript, [HoldKeys.Seat(hold.ScheduleId, hold.SeatNumber)],
+        var remaining = (long)await Db.EvaluateTracedAsync("hold-claim", ClaimScript, [HoldKeys.Seat(hold.ScheduleId, hold.SeatNumber)],
             [HoldKeys.SeatValue(hold.HoldId, hold.UserId), (long)Options.PaymentClaim.TotalMilliseconds]);
         return remaining > 0;
     }
@@ -148,7 +149,7 @@ public sealed class HoldStore(IConnectionMultiplexer redis, IOptions<HoldOptions
     public Task UnclaimAsync(HoldRecord hold)
     {
         var restoreMs = (long)(hold.ExpiresAt - clock.GetUtcNow()).TotalMilliseconds;
-        return Db.ScriptEvaluateAsync(UnclaimScript, [HoldKeys.Seat(hold.ScheduleId, hold.SeatNumber)],
+        return Db.EvaluateTracedAsync("hold-unclaim", UnclaimScript, [HoldKeys.Seat(hold.ScheduleId, hold.SeatNumber)],
             [HoldKeys.SeatValue(hold.HoldId, hold.UserId), Math.Max(0, restoreMs)]);
     }
 
@@ -165,7 +166,7 @@ public sealed class HoldStore(IConnectionMultiplexer redis, IOptions<HoldOptions
     public async Task<bool> HasLiveHoldsAsync(Guid userId, IEnumerable<Guid> scheduleIds)
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var counts = await Task.WhenAll(scheduleIds.Select(s => Db.SortedSetLengthAsync(HoldKeys.UserHolds(userId, s), now, double.PositiveInfinity, Exclude.Start)));
+        var counts = await Task.WhenAll(scheduleIds.Select(s => Db.TracedAsync("ZCOUNT", "user-holds", () => Db.SortedSetLengthAsync(HoldKeys.UserHolds(userId, s), now, double.PositiveInfinity, Exclude.Start))));
         return counts.Any(c => c > 0);
     }
 
@@ -173,13 +174,13 @@ public sealed class HoldStore(IConnectionMultiplexer redis, IOptions<HoldOptions
     public async Task<bool[]> HeldSeatsAsync(Guid scheduleId, int seatCount)
     {
         var keys = Enumerable.Range(1, seatCount).Select(n => (RedisKey)HoldKeys.Seat(scheduleId, n)).ToArray();
-        var values = await Db.StringGetAsync(keys);
+        var values = await Db.TracedAsync("MGET", "seats", () => Db.StringGetAsync(keys));
         return values.Select(v => v.HasValue).ToArray();
     }
 
     private async Task<bool> EndAsync(HoldRecord hold, string state, bool requireLive)
     {
-        var result = (long)await Db.ScriptEvaluateAsync(EndScript,
+        var result = (long)await Db.EvaluateTracedAsync("hold-end", EndScript,
             [HoldKeys.Seat(hold.ScheduleId, hold.SeatNumber), HoldKeys.Record(hold.HoldId), HoldKeys.UserHolds(hold.UserId, hold.ScheduleId)],
             [HoldKeys.SeatValue(hold.HoldId, hold.UserId), hold.HoldId.ToString("N"), state, requireLive ? "1" : "0"]);
         return result == 1;

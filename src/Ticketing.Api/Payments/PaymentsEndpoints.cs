@@ -83,6 +83,8 @@ public static class PaymentsEndpoints
 
             if (!await holds.TryClaimForPaymentAsync(hold))
             {
+                Count(ErrorCodes.HoldExpired);
+                TicketingMetrics.HoldsEnded.Add(1, new KeyValuePair<string, object?>("reason", "expired"));
                 return ApiProblems.Problem(StatusCodes.Status410Gone, ErrorCodes.HoldExpired, "The hold has expired",
                     "The seat was released before payment; nothing was charged. Hold a seat again.");
             }
@@ -90,6 +92,7 @@ public static class PaymentsEndpoints
             var outcome = await TryPayAsync(db, hold, key, clock);
             if (outcome.Result is not Created<PaymentConfirmed> created)
             {
+                Count(outcome.SeatSold ? ErrorCodes.SeatAlreadySold : ErrorCodes.InsufficientBalance);
                 if (outcome.SeatSold)
                 {
                     await holds.MarkPaidAsync(hold);
@@ -103,6 +106,8 @@ public static class PaymentsEndpoints
             }
 
             await holds.MarkPaidAsync(hold);
+            Count("succeeded");
+            TicketingMetrics.HoldsEnded.Add(1, new KeyValuePair<string, object?>("reason", "paid"));
             try
             {
                 // The pass ends with the caller's last held seat of the concert, so several held seats can each be paid
@@ -125,6 +130,8 @@ public static class PaymentsEndpoints
             return created;
         });
     }
+
+    private static void Count(string outcome) => TicketingMetrics.Payments.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     private static async Task<IEnumerable<Guid>> ScheduleIdsAsync(NpgsqlDataSource db, Guid concertId)
     {

@@ -5,8 +5,8 @@
 --   2. WAITING tokens not polled for abandonMs lose their place;
 --   3. candidates are taken from the front: ended, revoked or already-admitted ones (a replay) are
 --      skipped; live ones become ACTIVE while the active set is below capacity, at most batchSize.
--- Returns {processed, admitted, activeCount, waitingCount}: the first 'processed' candidates are done
--- with (the worker may commit past them); the rest wait for free slots.
+-- Returns {processed, admitted, activeCount, waitingCount, admittedIds}: the first 'processed' candidates are
+-- done with (the worker may commit past them); the rest wait for free slots.
 local now, abandon_ms, ttl_ms = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local capacity, batch = tonumber(ARGV[4]), tonumber(ARGV[5])
 
@@ -17,6 +17,7 @@ end
 
 local free = capacity - redis.call('ZCARD', KEYS[3])
 local processed, admitted = 0, 0
+local admitted_ids = {}
 for i = 6, #ARGV do
   local id = ARGV[i]
   local status = derive_status(id, now, abandon_ms)
@@ -29,9 +30,10 @@ for i = 6, #ARGV do
     redis.call('ZREM', KEYS[2], id)
     free = free - 1
     admitted = admitted + 1
+    admitted_ids[admitted] = id
   elseif status == 'EXPIRED' and redis.call('HGET', TOKEN_PREFIX .. id, 'status') ~= 'EXPIRED' then
     expire_token(id)
   end
   processed = processed + 1
 end
-return {processed, admitted, redis.call('ZCARD', KEYS[3]), redis.call('ZCARD', KEYS[1])}
+return {processed, admitted, redis.call('ZCARD', KEYS[3]), redis.call('ZCARD', KEYS[1]), admitted_ids}

@@ -1,0 +1,36 @@
+using System.Collections.Concurrent;
+
+namespace Ticketing.AppHost.Dashboard;
+
+/// <summary>A resource of the running system as the developer view lists it.</summary>
+/// <param name="Name">Resource name (<c>postgres</c>, <c>api</c>, …).</param>
+/// <param name="State"><c>starting</c>, <c>running</c>, <c>healthy</c>, <c>external</c>, <c>exited</c>, <c>stopped</c>.</param>
+/// <param name="Endpoints">Addresses to show (URLs become links).</param>
+/// <param name="Health">The resource's <c>/health</c> URL, when it has one.</param>
+/// <param name="Order">Position in the list (start order).</param>
+public sealed record ResourceEntry(string Name, string State, IReadOnlyList<string> Endpoints, Uri? Health, int Order);
+
+/// <summary>The resources the AppHost started, with their state: what the developer view's front page shows.</summary>
+public sealed class ResourceBoard
+{
+    private readonly ConcurrentDictionary<string, ResourceEntry> _resources = new();
+    private int _order;
+
+    /// <summary>Adds or updates <paramref name="name"/>.</summary>
+    public void Set(string name, string state, IReadOnlyList<string>? endpoints = null, Uri? health = null) =>
+        _resources.AddOrUpdate(name,
+            _ => new ResourceEntry(name, state, endpoints ?? [], health, Interlocked.Increment(ref _order)),
+            (_, old) => old with { State = state, Endpoints = endpoints ?? old.Endpoints, Health = health ?? old.Health });
+
+    /// <summary>Changes only the state of <paramref name="name"/> (no-op when unknown).</summary>
+    public void SetState(string name, string state)
+    {
+        if (_resources.TryGetValue(name, out var entry))
+        {
+            _resources[name] = entry with { State = state };
+        }
+    }
+
+    /// <summary>All resources in start order.</summary>
+    public IReadOnlyList<ResourceEntry> All => [.. _resources.Values.OrderBy(r => r.Order)];
+}
