@@ -19,6 +19,7 @@ public class AppHostTests
             ["TICKETING_API_PORT"] = FreePort.Next(),
             ["TICKETING_QUEUEWORKER_PORT"] = FreePort.Next(),
             ["TICKETING_WEB_PORT"] = FreePort.Next(),
+            ["TICKETING_DASHBOARD_PORT"] = FreePort.Next(),
         };
         var output = new List<string>();
         var running = new TaskCompletionSource();
@@ -81,6 +82,26 @@ public class AppHostTests
 
             (await http.GetAsync($"{api}/openapi/v1.json")).StatusCode.ShouldBe(HttpStatusCode.OK);
             (await http.GetAsync($"http://127.0.0.1:{ports["TICKETING_WEB_PORT"]}/")).StatusCode.ShouldBe(HttpStatusCode.OK);
+            // The developer view lists every resource and receives the services' telemetry.
+            var view = $"http://127.0.0.1:{ports["TICKETING_DASHBOARD_PORT"]}";
+            var resources = await http.GetStringAsync(view + "/");
+            foreach (var resource in new[] { "postgres", "redis", "kafka", "api", "queueworker", "web" })
+            {
+                resources.ShouldContain($"data-resource=\"{resource}\"");
+            }
+
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            string traces;
+            do
+            {
+                await http.GetStringAsync($"http://127.0.0.1:{ports["TICKETING_WEB_PORT"]}/");
+                await Task.Delay(500);
+                traces = await http.GetStringAsync(view + "/traces?service=web");
+            }
+            while (!traces.Contains("/traces/", StringComparison.Ordinal) && DateTime.UtcNow < deadline);
+            traces.ShouldContain("svc-1\">api<", Case.Sensitive, "a page of the Web calls the Api in the same trace");
+            (await http.GetStringAsync(view + "/console/api")).ShouldContain("Now listening on");
+
             var children = ChildrenOf(apphost.Id);
             children.Count.ShouldBeGreaterThanOrEqualTo(5, "postgres, redis, api, queueworker and web run as child processes");
 
