@@ -58,8 +58,12 @@ public class DetailsModel(TicketingApiClient api) : TicketingPageModel
             return loadRedirect ?? Page();
         }
 
-        // The payment ended this concert's pass (API.md); the next booking starts with a new place in line.
-        UserSession.ClearQueueToken(HttpContext, ConcertId);
+        // The pass ends with the last held seat of the concert; then the next booking starts with a new place in line.
+        if (UserSession.QueueToken(HttpContext, ConcertId) is { } token
+            && (await api.GetQueueStatusAsync(AccessToken, ConcertId, token, HttpContext.RequestAborted)).Value is not { Status: "ACTIVE" })
+        {
+            UserSession.ClearQueueToken(HttpContext, ConcertId);
+        }
         Notice = $"Paid {result.Value!.Amount:N0} points — your seat is confirmed. Balance: {result.Value.Balance:N0} points.";
         return RedirectToPage("/Reservations");
     }
