@@ -96,6 +96,8 @@ internal sealed class Orchestrator
         var postgres = Task.Run(() => StartPostgresAsync(dataDirectory, secrets, cancellationToken), cancellationToken);
         var redis = Task.Run(() => StartRedisAsync(dataDirectory, cancellationToken), cancellationToken);
         var kafka = StartKafka();
+        // Both finish (and register their stop) before a failure of either is thrown, so nothing is left behind.
+        await Task.WhenAll(postgres, redis);
         var connections = new Dictionary<string, string?>
         {
             ["ConnectionStrings__postgres"] = await postgres,
@@ -135,9 +137,17 @@ internal sealed class Orchestrator
 
         var port = Port("TICKETING_POSTGRES_PORT", 55432);
         await EnsureFreeAsync("postgres", port, "TICKETING_POSTGRES_PORT", cancellationToken);
-        Write("apphost", $"Starting postgres on 127.0.0.1:{port} (data in {Path.Combine(dataDirectory, "postgres")}) …");
+        var folder = Path.Combine(dataDirectory, "postgres");
+        if (!await PostgresServer.IsReachableAsync(folder))
+        {
+            // Running as root from a checkout the postgres OS user cannot enter (e.g. under /root): keep its data beside the others' temp data.
+            folder = Path.Combine("/var/tmp", $"ticketing-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(dataDirectory)))[..12]}", "postgres");
+            Write("apphost", $"The postgres OS user cannot reach {dataDirectory}; keeping Postgres data in {folder} instead.");
+        }
+
+        Write("apphost", $"Starting postgres on 127.0.0.1:{port} (data in {folder}) …");
         var server = await PostgresServer.StartAsync(
-            new PostgresServerOptions(Path.Combine(dataDirectory, "postgres"), port, secrets.PostgresPassword), Sink("postgres"), cancellationToken);
+            new PostgresServerOptions(folder, port, secrets.PostgresPassword), Sink("postgres"), cancellationToken);
         AddStop(async () => { Write("apphost", "Stopping postgres"); await server.DisposeAsync(); });
         AddResource(("postgres", "running", $"127.0.0.1:{port}  database ticketing, user postgres (password in .data/secrets.json)"));
         return server.ConnectionString;

@@ -49,6 +49,17 @@ public sealed class PostgresServer : IAsyncDisposable
         {
             await NativeProcess.RunAsync("chown", ["-R", $"{OsUser}:{OsUser}", dataDirectory], log, cancellationToken: cancellationToken);
             await NativeProcess.RunAsync("chmod", ["700", dataDirectory], log, cancellationToken: cancellationToken);
+            try
+            {
+                // The folders above the data directory must let the postgres user through (a checkout under /root does not).
+                await NativeProcess.RunAsync("test", ["-w", dataDirectory], _ => { }, runAs, cancellationToken);
+            }
+            catch (InvalidOperationException)
+            {
+                throw new InvalidOperationException(
+                    $"The '{OsUser}' OS user cannot reach {dataDirectory} (a folder above it is closed to other users). " +
+                    "Set TICKETING_DATA_DIR to a folder it can reach, e.g. TICKETING_DATA_DIR=/var/tmp/ticketing-data.");
+            }
         }
 
         if (!File.Exists(Path.Combine(dataDirectory, "PG_VERSION")))
@@ -99,6 +110,30 @@ public sealed class PostgresServer : IAsyncDisposable
         }
 
         return server;
+    }
+
+    /// <summary>
+    /// True when the OS user the server runs as (<c>postgres</c> when we are root, else ourselves) can reach
+    /// <paramref name="directory"/>'s parent folders: a checkout under <c>/root</c>, for one, is closed to it.
+    /// </summary>
+    public static async Task<bool> IsReachableAsync(string directory)
+    {
+        if (!NativeProcess.IsRoot)
+        {
+            return true;
+        }
+
+        var parent = Path.GetDirectoryName(Path.GetFullPath(directory)) ?? "/";
+        Directory.CreateDirectory(parent);
+        try
+        {
+            await NativeProcess.RunAsync("test", ["-x", parent], _ => { }, OsUser);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Creates database <paramref name="name"/> (letters, digits, underscores) if missing and returns its connection string.</summary>
