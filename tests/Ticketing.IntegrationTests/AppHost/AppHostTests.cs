@@ -6,8 +6,56 @@ using Ticketing.AppHost.Hosting;
 namespace Ticketing.IntegrationTests.AppHost;
 
 /// <summary>The README run command's orchestrator, run for real on free ports with a data folder of its own.</summary>
-public class AppHostTests
+public class AppHostTests(Support.DefaultSystem fixture)
 {
+    [Fact]
+    public async Task Outside_connection_strings_make_the_apphost_use_those_servers_and_start_none()
+    {
+        var servers = fixture.Servers;
+        servers.Kafka.CreateTopic("queue.joins", 8);
+        var api = FreePort.Next();
+        var view = FreePort.Next();
+        using var launched = Launch(new Dictionary<string, string?>
+        {
+            ["TICKETING_DATA_DIR"] = Path.Combine(Path.GetTempPath(), $"ticketing-apphost-{Guid.NewGuid():N}"),
+            ["TICKETING_API_PORT"] = api.ToString(),
+            ["TICKETING_QUEUEWORKER_PORT"] = FreePort.Next().ToString(),
+            ["TICKETING_WEB_PORT"] = FreePort.Next().ToString(),
+            ["TICKETING_DASHBOARD_PORT"] = view.ToString(),
+            ["ConnectionStrings__postgres"] = await servers.Postgres.CreateDatabaseAsync("apphost_external"),
+            ["ConnectionStrings__redis"] = $"{servers.Redis.ConnectionString},defaultDatabase={servers.NextRedisDatabase()}",
+            ["ConnectionStrings__kafka"] = servers.Kafka.BootstrapServers,
+        });
+        try
+        {
+            await Task.WhenAny(launched.Running, launched.Process.WaitForExitAsync(), Task.Delay(TimeSpan.FromMinutes(3)));
+            launched.Running.IsCompleted.ShouldBeTrue($"The AppHost did not come up:{Environment.NewLine}{Tail(launched.Output)}");
+
+            var children = ChildrenOf(launched.Process.Id).Select(pid => File.ReadAllText($"/proc/{pid}/comm").Trim()).ToList();
+            children.ShouldNotContain("postgres");
+            children.ShouldNotContain("redis-server");
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            JsonNode.Parse(await http.GetStringAsync($"http://127.0.0.1:{api}/api/concerts"))!.AsArray().Count.ShouldBeGreaterThanOrEqualTo(3);
+            var resources = await http.GetStringAsync($"http://127.0.0.1:{view}/");
+            foreach (var resource in new[] { "postgres", "redis", "kafka" })
+            {
+                resources.ShouldContain($"data-resource=\"{resource}\"><td><b>{resource}</b></td><td class=\"state-external\">external");
+            }
+
+            NativeProcess.Signal(launched.Process.Id, NativeProcess.SigInt).ShouldBeTrue();
+            await launched.Process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+            launched.Process.ExitCode.ShouldBe(0, Tail(launched.Output));
+            (await Support.TestCatalog.ScalarAsync<int>(fixture.Postgres, "SELECT 1")).ShouldBe(1, "the outside Postgres is left running");
+        }
+        finally
+        {
+            if (!launched.Process.HasExited)
+            {
+                launched.Process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
     [Fact]
     public async Task The_apphost_brings_every_resource_up_and_ctrl_c_leaves_no_process_behind()
     {
@@ -21,54 +69,16 @@ public class AppHostTests
             ["TICKETING_WEB_PORT"] = FreePort.Next(),
             ["TICKETING_DASHBOARD_PORT"] = FreePort.Next(),
         };
-        var output = new List<string>();
-        var running = new TaskCompletionSource();
-        var info = new ProcessStartInfo("env")
+        var environment = new Dictionary<string, string?>(ports.ToDictionary(p => p.Key, p => (string?)p.Value.ToString()))
         {
-            // A test host started in the background may have SIGINT ignored, and an ignored signal stays ignored across exec.
-            ArgumentList = { "--default-signal=INT", "dotnet", Path.Combine(ProjectPaths.RepositoryRoot, "src", "Ticketing.AppHost", "bin", ProjectPaths.Configuration, "net10.0", "Ticketing.AppHost.dll") },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
+            ["TICKETING_DATA_DIR"] = dataDirectory,
         };
-        info.Environment["TICKETING_DATA_DIR"] = dataDirectory;
-        foreach (var (name, port) in ports)
-        {
-            info.Environment[name] = port.ToString();
-        }
-
-        foreach (var name in new[] { "ConnectionStrings__postgres", "ConnectionStrings__redis", "ConnectionStrings__kafka", "OTEL_EXPORTER_OTLP_ENDPOINT" })
-        {
-            info.Environment.Remove(name);
-        }
-
-        using var apphost = new Process { StartInfo = info };
-        DataReceivedEventHandler collect = (_, e) =>
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
-
-            lock (output)
-            {
-                output.Add(e.Data);
-            }
-
-            if (e.Data.Contains("[apphost] Running.", StringComparison.Ordinal))
-            {
-                running.TrySetResult();
-            }
-        };
-        apphost.OutputDataReceived += collect;
-        apphost.ErrorDataReceived += collect;
-        apphost.Start();
-        apphost.BeginOutputReadLine();
-        apphost.BeginErrorReadLine();
+        using var launched = Launch(environment);
+        var (apphost, output, running) = (launched.Process, launched.Output, launched.Running);
         try
         {
-            var started = await Task.WhenAny(running.Task, apphost.WaitForExitAsync(), Task.Delay(TimeSpan.FromMinutes(3)));
-            running.Task.IsCompleted.ShouldBeTrue($"The AppHost did not come up:{Environment.NewLine}{Tail(output)}");
+            await Task.WhenAny(running, apphost.WaitForExitAsync(), Task.Delay(TimeSpan.FromMinutes(3)));
+            running.IsCompleted.ShouldBeTrue($"The AppHost did not come up:{Environment.NewLine}{Tail(output)}");
 
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
             var api = $"http://127.0.0.1:{ports["TICKETING_API_PORT"]}";
@@ -146,6 +156,71 @@ public class AppHostTests
             {
             }
         }
+    }
+
+    /// <summary>A started AppHost process, its output lines, and a task that completes when it prints "Running.".</summary>
+    private sealed record Launched(Process Process, List<string> Output, Task Running) : IDisposable
+    {
+        public void Dispose() => Process.Dispose();
+    }
+
+    /// <summary>
+    /// Starts the built AppHost with <paramref name="environment"/> added (null removes a variable); outside
+    /// connection strings and OTLP settings of the test's own environment are removed first.
+    /// </summary>
+    private static Launched Launch(IReadOnlyDictionary<string, string?> environment)
+    {
+        var output = new List<string>();
+        var running = new TaskCompletionSource();
+        var info = new ProcessStartInfo("env")
+        {
+            // A test host started in the background may have SIGINT ignored, and an ignored signal stays ignored across exec.
+            ArgumentList = { "--default-signal=INT", "dotnet", Path.Combine(ProjectPaths.RepositoryRoot, "src", "Ticketing.AppHost", "bin", ProjectPaths.Configuration, "net10.0", "Ticketing.AppHost.dll") },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var name in new[] { "ConnectionStrings__postgres", "ConnectionStrings__redis", "ConnectionStrings__kafka", "OTEL_EXPORTER_OTLP_ENDPOINT" })
+        {
+            info.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
+        }
+
+        var process = new Process { StartInfo = info };
+        DataReceivedEventHandler collect = (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            lock (output)
+            {
+                output.Add(e.Data);
+            }
+
+            if (e.Data.Contains("[apphost] Running.", StringComparison.Ordinal))
+            {
+                running.TrySetResult();
+            }
+        };
+        process.OutputDataReceived += collect;
+        process.ErrorDataReceived += collect;
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return new Launched(process, output, running.Task);
     }
 
     /// <summary>Ids of the processes whose parent is <paramref name="pid"/> (from /proc).</summary>

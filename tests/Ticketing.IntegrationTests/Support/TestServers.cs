@@ -53,7 +53,10 @@ public sealed class TestServers : IAsyncDisposable
     }
 
     /// <summary>The next unused Redis database index (Redis has 16; each test system takes one).</summary>
-    public int NextRedisDatabase() => Interlocked.Increment(ref _nextRedisDatabase);
+    /// <exception cref="InvalidOperationException">All 15 spare databases are taken (give a new system fewer siblings, or raise Redis's <c>databases</c>).</exception>
+    public int NextRedisDatabase() => Interlocked.Increment(ref _nextRedisDatabase) is var next and <= 15
+        ? next
+        : throw new InvalidOperationException("Redis has 16 databases (0-15); every test system takes one of 1-15.");
 
     /// <summary>A line logger that appends to <paramref name="path"/> (thread-safe).</summary>
     public static Action<string> Log(string path)
