@@ -135,7 +135,9 @@ internal sealed class Orchestrator
             return external;
         }
 
-        var port = Port("TICKETING_POSTGRES_PORT", 55432);
+        // Fixed ports stay below Linux's ephemeral range (32768–60999): a port in it can be taken, or held in
+        // TIME_WAIT, by any outgoing connection, and the server then fails to bind.
+        var port = Port("TICKETING_POSTGRES_PORT", 15432);
         await EnsureFreeAsync("postgres", port, "TICKETING_POSTGRES_PORT", cancellationToken);
         var folder = Path.Combine(dataDirectory, "postgres");
         if (!await PostgresServer.IsReachableAsync(folder))
@@ -161,7 +163,7 @@ internal sealed class Orchestrator
             return external;
         }
 
-        var port = Port("TICKETING_REDIS_PORT", 56379);
+        var port = Port("TICKETING_REDIS_PORT", 16379);
         await EnsureFreeAsync("redis", port, "TICKETING_REDIS_PORT", cancellationToken);
         Write("apphost", $"Starting redis on 127.0.0.1:{port} …");
         var server = await RedisServer.StartAsync(new RedisServerOptions(Path.Combine(dataDirectory, "redis"), port), Sink("redis"), cancellationToken);
