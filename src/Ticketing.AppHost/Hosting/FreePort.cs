@@ -6,6 +6,8 @@ namespace Ticketing.AppHost.Hosting;
 /// <summary>Free TCP ports on 127.0.0.1 (for tests, which run beside a possibly running system).</summary>
 public static class FreePort
 {
+    private static readonly HashSet<int> HandedOut = [];
+
     /// <summary>
     /// A port that is free on 127.0.0.1 now, picked at random from 20000–32767: below Linux's ephemeral range
     /// (32768–60999), so outgoing connections (thousands in a crowd test) cannot take it before the server binds it.
@@ -16,6 +18,15 @@ public static class FreePort
         for (var attempt = 0; attempt < 200; attempt++)
         {
             var port = Random.Shared.Next(20000, 32768);
+            lock (HandedOut)
+            {
+                // Never the same port twice in one process: the first caller's server may not have bound it yet.
+                if (!HandedOut.Add(port))
+                {
+                    continue;
+                }
+            }
+
             try
             {
                 using var probe = new TcpListener(IPAddress.Loopback, port);
