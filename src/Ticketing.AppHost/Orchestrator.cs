@@ -32,7 +32,7 @@ internal sealed class Orchestrator
             await StartAsync(shutdown.Token);
             PrintResources();
             Write("apphost", "Running. Press Ctrl+C to stop everything.");
-            var exited = await Task.WhenAny(_services.Select(s => s.Exited).Append(Task.Delay(Timeout.Infinite, shutdown.Token)));
+            await Task.WhenAny(_services.Select(s => s.Exited).Append(Task.Delay(Timeout.Infinite, shutdown.Token)));
             var crashed = _services.FirstOrDefault(s => s.HasExited);
             if (crashed is not null && !shutdown.IsCancellationRequested)
             {
