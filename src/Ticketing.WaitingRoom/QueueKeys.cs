@@ -6,6 +6,7 @@ namespace Ticketing.WaitingRoom;
 /// <item><c>wr:{c}:waiting</c> — sorted set of WAITING token ids, score = the join's Kafka offset (join order).</item>
 /// <item><c>wr:{c}:seen</c> — sorted set of WAITING token ids, score = last poll (Unix ms); the abandonment clock.</item>
 /// <item><c>wr:{c}:active</c> — the active set: ACTIVE token ids, score = active-until (Unix ms).</item>
+/// <item><c>wr:{c}:admissions</c> — the last minute of admission steps (the observed admission rate for the ETA).</item>
 /// <item><c>wr:{c}:admitted</c> — how many have been admitted so far; each admitted token keeps its number as <c>admittedSeq</c>.</item>
 /// <item><c>wr:{c}:user:{u}</c> — the user's live token id (one place in line per user and concert).</item>
 /// </list>
@@ -28,6 +29,9 @@ public static class QueueKeys
 
     /// <summary>The concert's admission counter.</summary>
     public static string Admitted(Guid concertId) => $"wr:{concertId:N}:admitted";
+
+    /// <summary>The concert's admissions of the last minute (sorted set: score = Unix ms, member = <c>{ms}:{count}</c>).</summary>
+    public static string Admissions(Guid concertId) => $"wr:{concertId:N}:admissions";
 
     /// <summary>The user's live token for the concert.</summary>
     public static string User(Guid concertId, Guid userId) => $"wr:{concertId:N}:user:{userId:N}";

@@ -20,7 +20,11 @@ public enum QueueStatus
 /// <param name="Status">Its status.</param>
 /// <param name="Position">How many are ahead in line (0 unless WAITING).</param>
 /// <param name="ActiveUntil">When an ACTIVE token expires without further requests; null otherwise.</param>
-public readonly record struct QueueTokenState(QueueStatus Status, long Position, DateTimeOffset? ActiveUntil);
+/// <param name="AdmissionsPerSecond">
+/// For a WAITING token, how fast the concert's line moved lately (admissions of its last 20 steps within the last
+/// minute ÷ seconds since the oldest of them); null when nobody was admitted in that minute.
+/// </param>
+public readonly record struct QueueTokenState(QueueStatus Status, long Position, DateTimeOffset? ActiveUntil, double? AdmissionsPerSecond = null);
 
 /// <summary>Outcome of <see cref="WaitingRoomStore.JoinAsync"/>.</summary>
 /// <param name="Created">True when a new token (and place in line) was made; false when the caller's live token came back.</param>
@@ -79,11 +83,11 @@ public sealed class WaitingRoomStore(IConnectionMultiplexer redis)
     /// </summary>
     public async Task<QueueTokenState> StatusAsync(Guid concertId, Guid tokenId, DateTimeOffset now, QueueOptions options, bool touch)
     {
-        var result = (RedisResult[])(await Database.EvaluateTracedAsync("status", StatusScript, ConcertKeys(concertId),
+        var result = (RedisResult[])(await Database.EvaluateTracedAsync("status", StatusScript, [.. ConcertKeys(concertId), QueueKeys.Admissions(concertId)],
             [Id(tokenId), Ms(now), Ms(options.AbandonAfter), Ms(options.ActiveTtl), Ms(QueueOptions.TokenRetention), touch ? 1 : 0]))!;
         return (string?)result[0] switch
         {
-            "WAITING" => new QueueTokenState(QueueStatus.Waiting, (long)result[1], null),
+            "WAITING" => new QueueTokenState(QueueStatus.Waiting, (long)result[1], null, WaitEstimate.ObservedRate((long)result[3], (long)result[4], options.AdmissionInterval)),
             "ACTIVE" => new QueueTokenState(QueueStatus.Active, 0, DateTimeOffset.FromUnixTimeMilliseconds((long)result[2])),
             _ => new QueueTokenState(QueueStatus.Expired, 0, null),
         };
@@ -111,7 +115,7 @@ public sealed class WaitingRoomStore(IConnectionMultiplexer redis)
             args[5 + i] = Id(candidates[i]);
         }
 
-        var result = (RedisResult[])(await Database.EvaluateTracedAsync("admit", AdmitScript, [.. ConcertKeys(concertId), QueueKeys.Admitted(concertId)], args))!;
+        var result = (RedisResult[])(await Database.EvaluateTracedAsync("admit", AdmitScript, [.. ConcertKeys(concertId), QueueKeys.Admitted(concertId), QueueKeys.Admissions(concertId)], args))!;
         var admitted = ((RedisResult[])result[4]!).Select(r => Guid.ParseExact((string)r!, "N")).ToList();
         return new AdmissionResult((int)result[0], (int)result[1], (long)result[2], (long)result[3], admitted);
     }

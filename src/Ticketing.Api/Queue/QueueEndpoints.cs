@@ -141,7 +141,7 @@ public static class QueueEndpoints
     private static QueueStatusResponse View(QueueTokenState state, QueueOptions options) => state.Status switch
     {
         QueueStatus.Waiting => new("WAITING", state.Position,
-            WaitEstimate.Seconds(state.Position, options.AdmissionBatchSize, options.AdmissionInterval), null),
+            WaitEstimate.Seconds(state.Position, options.AdmissionBatchSize, options.AdmissionInterval, state.AdmissionsPerSecond), null),
         QueueStatus.Active => new("ACTIVE", 0, 0, state.ActiveUntil),
         _ => new("EXPIRED", 0, 0, null),
     };

@@ -1,4 +1,4 @@
--- KEYS: waiting, seen, active, admitted (the concert's admission counter).
+-- KEYS: waiting, seen, active, admitted (the concert's admission counter), admissions (the last minute's log).
 -- ARGV: nowMs, abandonMs, activeTtlMs, capacity, batchSize, then the candidate token ids in join order.
 -- One admission step for one concert, atomically:
 --   1. ACTIVE tokens past their active-until leave the active set (their slots free up);
@@ -35,5 +35,11 @@ for i = 6, #ARGV do
     expire_token(id)
   end
   processed = processed + 1
+end
+-- The last minute of admissions, one entry per step that admitted anyone: how fast the line really moves.
+if admitted > 0 then
+  redis.call('ZADD', KEYS[5], now, now .. ':' .. admitted)
+  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - 60000)
+  redis.call('PEXPIRE', KEYS[5], 120000)
 end
 return {processed, admitted, redis.call('ZCARD', KEYS[3]), redis.call('ZCARD', KEYS[1]), admitted_ids}

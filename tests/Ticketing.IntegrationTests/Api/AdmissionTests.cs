@@ -73,6 +73,32 @@ public class AdmissionTests(DefaultSystem fixture)
     }
 
     [Fact]
+    public async Task While_the_active_set_stays_full_the_estimated_wait_follows_the_lines_real_speed()
+    {
+        var system = await fixture.CustomAsync("small-line", SmallLine);
+        var api = system.Driver;
+        var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
+        var users = await system.CreateUsersAsync(Capacity + 30);
+        var tickets = new List<QueueTicket>();
+        foreach (var user in users)
+        {
+            tickets.Add(await api.JoinAsync(user, concert.ConcertId));
+        }
+
+        await api.WaitUntilActiveAsync(users[Capacity - 1], tickets[Capacity - 1]);
+        var last = await api.QueueStatusAsync(users[^1], tickets[^1]);
+        last["position"]!.GetValue<long>().ShouldBe(29);
+
+        // Nobody leaves for 3 s: ten admissions in over three seconds is about 3/s, so thirty ahead is about ten
+        // seconds — far more than the tick alone (three batches of 10 at 100 ms) would say.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var later = await api.QueueStatusAsync(users[^1], tickets[^1]);
+        later["status"]!.GetValue<string>().ShouldBe("WAITING");
+        later["estimatedWaitSeconds"]!.GetValue<long>().ShouldBeGreaterThanOrEqualTo(8);
+        later["estimatedWaitSeconds"]!.GetValue<long>().ShouldBeGreaterThan(last["estimatedWaitSeconds"]!.GetValue<long>());
+    }
+
+    [Fact]
     public async Task A_waiting_token_is_refused_on_active_routes_until_a_slot_frees()
     {
         var system = await fixture.CustomAsync("small-line", SmallLine);
