@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using StackExchange.Redis;
 
@@ -79,10 +80,16 @@ public static partial class Extensions
         }
     }
 
-    private sealed class RedisConnectAtStartup(IServiceProvider services) : IHostedService
+    private sealed class RedisConnectAtStartup(IServiceProvider services, ILogger<RedisConnectAtStartup> logger) : IHostedService
     {
-        public Task StartAsync(CancellationToken cancellationToken) =>
-            Task.Run(() => services.GetRequiredService<IConnectionMultiplexer>(), cancellationToken);
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            // Logged on both sides: StackExchange.Redis 1.2.6 connects synchronously, and a slow connect holds up start-up.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            logger.LogInformation("Connecting to Redis");
+            var redis = await Task.Run(() => services.GetRequiredService<IConnectionMultiplexer>(), cancellationToken);
+            logger.LogInformation("Redis connection ready after {Elapsed} ms (connected: {Connected})", clock.ElapsedMilliseconds, redis.IsConnected);
+        }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
