@@ -108,7 +108,7 @@ public class AppHostTests(Support.DefaultSystem fixture)
                 await Task.Delay(500);
                 traces = await http.GetStringAsync(view + "/traces?service=web");
             }
-            while (!traces.Contains("/traces/", StringComparison.Ordinal) && DateTime.UtcNow < deadline);
+            while (!traces.Contains("svc-1\">api<", StringComparison.Ordinal) && DateTime.UtcNow < deadline);
             traces.ShouldContain("svc-1\">api<", Case.Sensitive, "a page of the Web calls the Api in the same trace");
             (await http.GetStringAsync(view + "/console/api")).ShouldContain("Now listening on");
 

@@ -41,7 +41,11 @@ public class TraceTests(DefaultSystem fixture)
         var ticket = new QueueTicket(concert.ConcertId, (await joined.ReadJsonAsync<System.Text.Json.Nodes.JsonObject>())["queueToken"]!.GetValue<string>(), "", 0);
         await api.WaitUntilActiveAsync(user, ticket);
 
-        var spans = await EventuallyAsync(() => store.Trace(joinTrace.ToString()), s => s.Any(x => x.Service == "queueworker" && x.Name.EndsWith(" process", StringComparison.Ordinal)));
+        // Spans arrive in export batches, in any order: wait for every one the assertions need.
+        var spans = await EventuallyAsync(() => store.Trace(joinTrace.ToString()), s =>
+            s.Any(x => x.Service == "api" && x.Kind == "Server") && s.Any(x => x.Kind == "Producer") && s.Any(x => x.Name == "EVALSHA join") && s.Any(IsPostgres)
+            && s.Any(x => x.Service == "queueworker" && x.Name.EndsWith(" receive", StringComparison.Ordinal))
+            && s.Any(x => x.Service == "queueworker" && x.Name.EndsWith(" process", StringComparison.Ordinal)));
         var server = spans.Single(s => s.Service == "api" && s.Kind == "Server");
         server.ParentSpanId.ShouldBe(clientSpan.ToString(), "the Api continues the caller's trace (W3C traceparent)");
         server.Attributes["http.request.method"].ShouldBe("POST");
@@ -58,7 +62,7 @@ public class TraceTests(DefaultSystem fixture)
         var batch = await EventuallyAsync(() => store.RecentTraces(200).SelectMany(t => t).Where(s => s.Service == "queueworker" && s.Name == "admit").ToList(),
             b => b.Any(s => s.Links.Any(l => l.SpanId == receive.SpanId)));
         var admit = batch.First(s => s.Links.Any(l => l.SpanId == receive.SpanId));
-        store.Trace(admit.TraceId).ShouldContain(s => s.Name == "EVALSHA admit" && s.ParentSpanId == admit.SpanId);
+        await EventuallyAsync(() => store.Trace(admit.TraceId), t => t.Any(s => s.Name == "EVALSHA admit" && s.ParentSpanId == admit.SpanId));
 
         // A payment's trace reaches Postgres.
         var holdId = await api.HoldOkAsync(user, ticket, concert.ScheduleIds[0], 12);
@@ -68,7 +72,8 @@ public class TraceTests(DefaultSystem fixture)
         pay.Headers.Add("X-Queue-Token", ticket.Token);
         pay.Headers.Add("traceparent", $"00-{payTrace}-{ActivitySpanId.CreateRandom()}-01");
         await (await api.Http.SendAsync(pay)).ShouldHaveStatusAsync(HttpStatusCode.Created);
-        var paySpans = await EventuallyAsync(() => store.Trace(payTrace.ToString()), s => s.Count(IsPostgres) >= 3);
+        var paySpans = await EventuallyAsync(() => store.Trace(payTrace.ToString()), s =>
+            s.Count(IsPostgres) >= 3 && s.Any(x => x.Kind == "Server") && s.Any(x => x.Name == "EVALSHA hold-claim"));
         paySpans.ShouldContain(s => s.Kind == "Server" && s.Name.Contains("/api/payments", StringComparison.Ordinal));
         paySpans.ShouldContain(s => s.Name == "EVALSHA hold-claim");
 
