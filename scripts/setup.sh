@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CONFIGURATION="${CONFIGURATION:-Release}"
-packages=(postgresql redis-server redis-tools librdkafka1 librdkafka-dev kcat jq)
+packages=(postgresql redis-server redis-tools jq)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -8,12 +8,13 @@ using Ticketing.Api.Payments;
 using Ticketing.Api.Queue;
 using Ticketing.Api.Reservations;
 using Ticketing.Api.Users;
+using Ticketing.WaitingRoom.Hosting;
 
 DateTimeOffsetHandler.Register();
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
-builder.AddNpgsqlDataSource("postgres");
+builder.AddBasicServiceDefaults();
+builder.AddPostgres("postgres");
 builder.AddRedisClient("redis");
 builder.AddKafkaConnection("kafka");
 

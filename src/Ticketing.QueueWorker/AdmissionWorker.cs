@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using Ticketing.WaitingRoom;
+using Ticketing.WaitingRoom.Hosting;
 
 namespace Ticketing.QueueWorker;
 
@@ -35,13 +35,13 @@ public sealed class AdmissionWorker(
     /// <inheritdoc />
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        TicketingMetrics.CreateGauge("ticketing.queue.active", "{token}", "ACTIVE tokens per concert (last admission step)",
+        QueueMetrics.CreateGauge("ticketing.queue.active", "{token}", "ACTIVE tokens per concert (last admission step)",
             () => _lineSizes.Select(l => new Measurement<long>(l.Value.Active, new KeyValuePair<string, object?>("ticketing.concert_id", l.Key.ToString()))));
-        TicketingMetrics.CreateGauge("ticketing.queue.waiting", "{token}", "WAITING tokens per concert (last admission step)",
+        QueueMetrics.CreateGauge("ticketing.queue.waiting", "{token}", "WAITING tokens per concert (last admission step)",
             () => _lineSizes.Select(l => new Measurement<long>(l.Value.Waiting, new KeyValuePair<string, object?>("ticketing.concert_id", l.Key.ToString()))));
-        TicketingMetrics.CreateGauge("ticketing.queue.consumer_lag", "{message}", "Joins in the topic not yet read by the worker, per partition",
+        QueueMetrics.CreateGauge("ticketing.queue.consumer_lag", "{message}", "Joins in the topic not yet read by the worker, per partition",
             () => _lag.Select(l => new Measurement<long>(l.Value, new KeyValuePair<string, object?>("messaging.destination.partition.id", l.Key.ToString(System.Globalization.CultureInfo.InvariantCulture)))));
-        TicketingMetrics.CreateGauge("ticketing.queue.pending", "{join}", "Joins read but not yet admitted or skipped", () => [new Measurement<long>(Volatile.Read(ref _pending))]);
+        QueueMetrics.CreateGauge("ticketing.queue.pending", "{join}", "Joins read but not yet admitted or skipped", () => [new Measurement<long>(Volatile.Read(ref _pending))]);
         return base.StartAsync(cancellationToken);
     }
 
@@ -128,7 +128,7 @@ public sealed class AdmissionWorker(
 
     private void Accept(ConsumeResult<string, string> result, JoinBacklog backlog, string topic)
     {
-        var parent = ParentContext(result.Message.Headers);
+        var parent = KafkaTracing.Extract(result.Message.Headers);
         using var activity = Source.StartActivity($"{topic} receive", ActivityKind.Consumer, parent);
         activity?.SetTag("messaging.system", "kafka");
         activity?.SetTag("messaging.operation.type", "receive");
@@ -182,7 +182,7 @@ public sealed class AdmissionWorker(
                 continue;
             }
 
-            TicketingMetrics.Admissions.Add(step.Admitted);
+            QueueMetrics.Admissions.Add(step.Admitted);
             TraceAdmissions(front, step.AdmittedTokens, settings.JoinsTopic, startedAt);
             logger.LogInformation("Admitted {Admitted} to concert {ConcertId}: active {Active}/{Capacity}, waiting {Waiting}",
                 step.Admitted, concertId, step.ActiveCount, settings.ActiveCapacity, step.WaitingCount);
@@ -248,19 +248,5 @@ public sealed class AdmissionWorker(
         {
             logger.LogWarning(ex, "Offset commit failed; retrying next tick");
         }
-    }
-
-    private static ActivityContext ParentContext(Headers? headers)
-    {
-        if (headers is not null && headers.TryGetLastBytes("traceparent", out var traceparent))
-        {
-            var traceState = headers.TryGetLastBytes("tracestate", out var state) ? Encoding.ASCII.GetString(state) : null;
-            if (ActivityContext.TryParse(Encoding.ASCII.GetString(traceparent), traceState, isRemote: true, out var context))
-            {
-                return context;
-            }
-        }
-
-        return default;
     }
 }

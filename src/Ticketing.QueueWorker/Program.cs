@@ -1,8 +1,9 @@
 using Ticketing.QueueWorker;
 using Ticketing.WaitingRoom;
+using Ticketing.WaitingRoom.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
+builder.AddBasicServiceDefaults();
 builder.AddRedisClient("redis");
 builder.AddKafkaConnection("kafka");
 

@@ -13,16 +13,23 @@ public static partial class Extensions
     public const string TicketingTelemetryName = "Ticketing";
 
     /// <summary>
+    /// True when telemetry is exported (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set). A project that adds instrumentation of
+    /// its own (Npgsql in the Api) adds it only then, so tests and load runs pay nothing for telemetry nobody reads.
+    /// </summary>
+    public static bool IsOtlpExporterEnabled(this IHostApplicationBuilder builder) =>
+        !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+
+    /// <summary>
     /// OpenTelemetry the way Aspire's ServiceDefaults set it up (dotnet/eShop): traces from ASP.NET Core (health and alive
-    /// requests left out), HttpClient, Npgsql and <see cref="TicketingTelemetryName"/> (Kafka, Redis, admission spans);
-    /// metrics from ASP.NET Core, HttpClient, the runtime, Npgsql and <see cref="TicketingTelemetryName"/>; logs through
+    /// requests left out), HttpClient and <see cref="TicketingTelemetryName"/> (Kafka, Redis, admission spans);
+    /// metrics from ASP.NET Core, HttpClient, the runtime and <see cref="TicketingTelemetryName"/>; logs through
     /// the OpenTelemetry logger (each record carries the trace and span id of the request it belongs to). Exported over
     /// OTLP only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (protocol, headers and intervals from the standard
     /// <c>OTEL_*</c> variables); without it nothing is collected, so tests and load runs pay nothing for it.
     /// </summary>
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        if (!builder.IsOtlpExporterEnabled())
         {
             return builder;
         }
@@ -40,9 +47,9 @@ public static partial class Extensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter("Npgsql", TicketingTelemetryName))
+                .AddMeter(TicketingTelemetryName))
             .WithTracing(tracing => tracing
-                .AddSource(TicketingTelemetryName, "Npgsql")
+                .AddSource(TicketingTelemetryName)
                 .AddAspNetCoreInstrumentation(options => options.Filter = http => !IsHealthPath(http.Request.Path))
                 .AddHttpClientInstrumentation(options => options.FilterHttpRequestMessage = request =>
                     request.RequestUri is not { AbsolutePath: HealthEndpointPath or AlivenessEndpointPath }))

@@ -4,7 +4,7 @@ using StackExchange.Redis;
 namespace Ticketing.WaitingRoom;
 
 /// <summary>
-/// Client spans for Redis calls (StackExchange.Redis 1.2.6 emits none), following the OpenTelemetry database semantic
+/// Client spans for Redis calls (StackExchange.Redis 2.x emits no Activity of its own, and no Redis instrumentation package is on the mirror), following the OpenTelemetry database semantic
 /// conventions: kind Client, name <c>{operation} {target}</c>, <c>db.system=redis</c>, <c>db.operation.name</c>,
 /// <c>db.namespace</c> (database index) and <c>server.address</c>/<c>server.port</c>. The source is <c>Ticketing</c>,
 /// which the services' tracer providers listen to; with no listener a call costs one null check.
@@ -12,7 +12,7 @@ namespace Ticketing.WaitingRoom;
 public static class RedisTracing
 {
     /// <summary>The ActivitySource of Ticketing's own spans (same name in every service).</summary>
-    public static readonly ActivitySource Source = new("Ticketing");
+    public static readonly ActivitySource Source = new(Microsoft.Extensions.Hosting.Extensions.TicketingTelemetryName);
 
     /// <summary>Runs a Lua script as one traced call named <c>EVALSHA {scriptName}</c>.</summary>
     public static Task<RedisResult> EvaluateTracedAsync(this IDatabase db, string scriptName, string script, RedisKey[] keys, RedisValue[] values) =>

@@ -1,5 +1,6 @@
 using System.Reflection;
 using StackExchange.Redis;
+using Ticketing.WaitingRoom.Hosting;
 
 namespace Ticketing.WaitingRoom;
 
@@ -47,7 +48,7 @@ public readonly record struct AdmissionResult(int Processed, int Admitted, long 
 /// the QueueWorker offers candidates in the joins topic's order and this store only decides who of them
 /// can go in now.
 /// </summary>
-public sealed class WaitingRoomStore(IConnectionMultiplexer redis)
+public sealed class WaitingRoomStore(RedisConnection redis)
 {
     private static readonly string JoinScript = Load("join");
     private static readonly string EnqueueScript = Load("enqueue");
@@ -128,7 +129,7 @@ public sealed class WaitingRoomStore(IConnectionMultiplexer redis)
         return (await active, await waiting);
     }
 
-    private IDatabase Database => redis.GetDatabase();
+    private IDatabase Database => redis.Database;
 
     private static RedisKey[] ConcertKeys(Guid concertId) =>
         [QueueKeys.Waiting(concertId), QueueKeys.Seen(concertId), QueueKeys.Active(concertId)];

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Ticketing.WaitingRoom;
+using Ticketing.WaitingRoom.Hosting;
 
 namespace Ticketing.Api.Holds;
 
@@ -34,7 +35,7 @@ public enum HoldCreateOutcome
 /// Holds in Redis. Every change is one Lua script, so the per-user cap, the seat lock and the record move
 /// together (no check-then-act across round trips). The seat lock expires by itself (<c>PX</c>): no job frees seats.
 /// </summary>
-public sealed class HoldStore(IConnectionMultiplexer redis, IOptions<HoldOptions> options, TimeProvider clock)
+public sealed class HoldStore(RedisConnection redis, IOptions<HoldOptions> options, TimeProvider clock)
 {
     /// <summary>State of a hold that still has (or had, until expiry) its seat.</summary>
     public const string Held = "held";
@@ -90,7 +91,7 @@ public sealed class HoldStore(IConnectionMultiplexer redis, IOptions<HoldOptions
 
     private HoldOptions Options => options.Value;
 
-    private IDatabase Db => redis.GetDatabase();
+    private IDatabase Db => redis.Database;
 
     /// <summary>
     /// Tries to hold <paramref name="seatNumber"/> for <paramref name="userId"/> for <see cref="HoldOptions.Duration"/>.

@@ -104,7 +104,7 @@ public static class HoldsEndpoints
         }
 
         var (outcome, hold) = await holds.TryCreateAsync(userId, schedule.ConcertId, scheduleId, seatNumber, seat.Grade, seat.Price);
-        TicketingMetrics.Holds.Add(1, new KeyValuePair<string, object?>("outcome", outcome switch
+        ApiMetrics.Holds.Add(1, new KeyValuePair<string, object?>("outcome", outcome switch
         {
             HoldCreateOutcome.Created => "created",
             HoldCreateOutcome.LimitReached => "limit_reached",
@@ -146,7 +146,7 @@ public static class HoldsEndpoints
             return HoldNotFound();
         }
 
-        TicketingMetrics.HoldsEnded.Add(1, new KeyValuePair<string, object?>("reason", "released"));
+        ApiMetrics.HoldsEnded.Add(1, new KeyValuePair<string, object?>("reason", "released"));
         return TypedResults.NoContent();
     }
 

@@ -84,7 +84,7 @@ public static class PaymentsEndpoints
             if (!await holds.TryClaimForPaymentAsync(hold))
             {
                 Count(ErrorCodes.HoldExpired);
-                TicketingMetrics.HoldsEnded.Add(1, new KeyValuePair<string, object?>("reason", "expired"));
+                ApiMetrics.HoldsEnded.Add(1, new KeyValuePair<string, object?>("reason", "expired"));
                 return ApiProblems.Problem(StatusCodes.Status410Gone, ErrorCodes.HoldExpired, "The hold has expired",
                     "The seat was released before payment; nothing was charged. Hold a seat again.");
             }
@@ -107,7 +107,7 @@ public static class PaymentsEndpoints
 
             await holds.MarkPaidAsync(hold);
             Count("succeeded");
-            TicketingMetrics.HoldsEnded.Add(1, new KeyValuePair<string, object?>("reason", "paid"));
+            ApiMetrics.HoldsEnded.Add(1, new KeyValuePair<string, object?>("reason", "paid"));
             try
             {
                 // The pass ends with the caller's last held seat of the concert, so several held seats can each be paid
@@ -131,7 +131,7 @@ public static class PaymentsEndpoints
         });
     }
 
-    private static void Count(string outcome) => TicketingMetrics.Payments.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+    private static void Count(string outcome) => ApiMetrics.Payments.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     private static async Task<IEnumerable<Guid>> ScheduleIdsAsync(NpgsqlDataSource db, Guid concertId)
     {

@@ -1,16 +1,16 @@
 using System.Diagnostics;
-using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using Ticketing.WaitingRoom;
+using Ticketing.WaitingRoom.Hosting;
 
 namespace Ticketing.Api.Queue;
 
 /// <summary>
 /// Writes joins to the joins topic (<see cref="QueueOptions.JoinsTopic"/>) with an idempotent producer
 /// (<c>acks=all</c>, <c>enable.idempotence=true</c>; Confluent.Kafka docs), keyed by concert id so a concert's
-/// joins stay in one partition in order. The W3C <c>traceparent</c>/<c>tracestate</c> of the current activity
-/// go into the message headers so the QueueWorker continues the join's trace.
+/// joins stay in one partition in order. The publish span's context goes into the message headers
+/// (<see cref="KafkaTracing.Inject"/>) so the QueueWorker continues the join's trace.
 /// </summary>
 public sealed class JoinsProducer : IDisposable
 {
@@ -49,16 +49,7 @@ public sealed class JoinsProducer : IDisposable
         activity?.SetTag("messaging.destination.name", _topic);
         activity?.SetTag("messaging.kafka.message.key", join.ConcertId.ToString());
 
-        var headers = new Headers();
-        if (Activity.Current is { } current)
-        {
-            headers.Add("traceparent", Encoding.ASCII.GetBytes(current.Id!));
-            if (!string.IsNullOrEmpty(current.TraceStateString))
-            {
-                headers.Add("tracestate", Encoding.ASCII.GetBytes(current.TraceStateString));
-            }
-        }
-
+        var headers = KafkaTracing.Inject(activity ?? Activity.Current);
         var result = await _producer.ProduceAsync(_topic,
             new Message<string, string> { Key = join.ConcertId.ToString("N"), Value = join.Serialize(), Headers = headers },
             cancellationToken);

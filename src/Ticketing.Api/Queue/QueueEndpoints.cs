@@ -86,7 +86,7 @@ public static class QueueEndpoints
                 // Not bound to RequestAborted: once the join is on its way to Kafka it is finished either way.
                 var offset = await producer.ProduceAsync(new JoinMessage(reservation.TokenId, userId, concertId, now), CancellationToken.None);
                 await store.EnqueueAsync(concertId, reservation.TokenId, offset);
-                TicketingMetrics.Joins.Add(1);
+                QueueMetrics.Joins.Add(1);
                 logger.LogInformation("Join {TokenId}: user {UserId} in line for concert {ConcertId} at offset {Offset}",
                     reservation.TokenId, userId, concertId, offset);
             }

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -5,13 +6,19 @@ namespace Ticketing.AppHost.Hosting;
 
 /// <summary>
 /// The Kafka-protocol dev broker: librdkafka's mock cluster (<c>rdkafka_mock.h</c>), hosted in this process by
-/// P/Invoke on Debian's <c>librdkafka.so.1</c> (shared/ENVIRONMENT.md: no Kafka broker package exists here).
+/// P/Invoke on the native library of the librdkafka.redist package — the build Confluent.Kafka itself loads, which also
+/// exports the mock-cluster API (shared/ENVIRONMENT.md: no Kafka broker package exists here).
 /// It speaks the Kafka wire protocol on a random 127.0.0.1 port — producers, idempotent producers, consumer
 /// groups and offset commits work — and keeps everything in memory for as long as this object lives.
 /// </summary>
 public sealed partial class KafkaMockCluster : IDisposable
 {
-    private const string Library = "librdkafka.so.1";
+    private const string Library = "librdkafka";
+
+    // librdkafka.redist ships two glibc builds for linux-x64, and Confluent.Kafka tries them in this order: librdkafka.so
+    // (links libsasl2.so.3, which Debian 12 does not have) and centos8-librdkafka.so (dependencies linked in). The broker
+    // loads whichever of them loads here, as the clients do.
+    private static readonly string[] Candidates = ["librdkafka", "centos8-librdkafka.so"];
     private const int ProducerType = 0; // RD_KAFKA_PRODUCER
     private nint _handle;
     private nint _cluster;
@@ -28,9 +35,10 @@ public sealed partial class KafkaMockCluster : IDisposable
 
     /// <summary>Starts a cluster of <paramref name="brokerCount"/> brokers (ready in well under a second).</summary>
     /// <exception cref="InvalidOperationException">librdkafka could not create the client or the cluster.</exception>
-    /// <exception cref="DllNotFoundException"><c>librdkafka1</c> is not installed (run scripts/setup.sh).</exception>
+    /// <exception cref="DllNotFoundException">The librdkafka.redist package's native library is missing from the build output (restore and build again).</exception>
     public static KafkaMockCluster Start(int brokerCount = 1)
     {
+        EnsureResolver();
         var conf = rd_kafka_conf_new();
         var error = new StringBuilder(512);
         Set(conf, "client.id", "ticketing-mock-cluster-host", error);
@@ -78,6 +86,34 @@ public sealed partial class KafkaMockCluster : IDisposable
             rd_kafka_destroy(_handle);
             _handle = 0;
         }
+    }
+
+    private static int s_resolverSet;
+
+    private static void EnsureResolver()
+    {
+        if (Interlocked.Exchange(ref s_resolverSet, 1) == 0)
+        {
+            NativeLibrary.SetDllImportResolver(typeof(KafkaMockCluster).Assembly, Resolve);
+        }
+    }
+
+    private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
+    {
+        if (name != Library)
+        {
+            return 0;
+        }
+
+        foreach (var candidate in Candidates)
+        {
+            if (NativeLibrary.TryLoad(candidate, assembly, searchPath, out var handle))
+            {
+                return handle;
+            }
+        }
+
+        return 0; // the runtime then throws DllNotFoundException with every path it tried
     }
 
     private static void Set(nint conf, string name, string value, StringBuilder error)

@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+
+namespace Ticketing.Api.Data;
+
+/// <summary>Registration of Postgres (the role of Aspire.Npgsql's <c>AddNpgsqlDataSource</c>).</summary>
+public static class PostgresSetup
+{
+    /// <summary>
+    /// Registers one <see cref="NpgsqlDataSource"/> (Npgsql.DependencyInjection: a singleton with its connection pool) from
+    /// <c>ConnectionStrings:{name}</c>, a <c>ready</c> health check that runs <c>SELECT 1</c>, and — when telemetry is
+    /// exported — Npgsql's own OpenTelemetry tracing (one span per command) and metrics (Npgsql.OpenTelemetry).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The connection string is missing.</exception>
+    public static TBuilder AddPostgres<TBuilder>(this TBuilder builder, string name = "postgres") where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddNpgsqlDataSource(builder.GetRequiredConnectionString(name));
+        builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>(name, tags: [Extensions.ReadyTag]);
+        if (builder.IsOtlpExporterEnabled())
+        {
+            builder.Services.AddOpenTelemetry()
+                .WithTracing(tracing => tracing.AddNpgsql())
+                .WithMetrics(metrics => metrics.AddNpgsqlInstrumentation());
+        }
+
+        return builder;
+    }
+
+    private sealed class PostgresHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await using var command = dataSource.CreateCommand("SELECT 1");
+                await command.ExecuteScalarAsync(cancellationToken);
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            {
+                return HealthCheckResult.Unhealthy("Postgres does not answer.", ex);
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using System.Diagnostics.Metrics;
+
+namespace Ticketing.WaitingRoom;
+
+/// <summary>
+/// The waiting room's instruments, on the Meter <see cref="Microsoft.Extensions.Hosting.Extensions.TicketingTelemetryName"/>
+/// (exported with the rest when OTLP is on). Names follow the OpenTelemetry naming guidelines (dotted, lower case, units
+/// in UCUM braces). The Api's hold and payment instruments are in <c>Ticketing.Api.Infrastructure.ApiMetrics</c>.
+/// </summary>
+public static class QueueMetrics
+{
+    /// <summary>The Meter of Ticketing's own instruments (one name in every service).</summary>
+    public static readonly Meter Meter = new(Microsoft.Extensions.Hosting.Extensions.TicketingTelemetryName);
+
+    /// <summary>Joins accepted into a waiting room (new places in line, not repeats of a live one). Tag: none.</summary>
+    public static readonly Counter<long> Joins = Meter.CreateCounter<long>("ticketing.queue.joins", "{join}", "Joins accepted into a waiting room");
+
+    /// <summary>Tokens moved from WAITING to ACTIVE by the QueueWorker.</summary>
+    public static readonly Counter<long> Admissions = Meter.CreateCounter<long>("ticketing.queue.admissions", "{token}", "Tokens admitted into an active set");
+
+    /// <summary>Creates an observable gauge on the Ticketing meter (waiting and active counts per concert, consumer lag).</summary>
+    public static ObservableGauge<long> CreateGauge(string name, string unit, string description, Func<IEnumerable<Measurement<long>>> observe) =>
+        Meter.CreateObservableGauge(name, observe, unit, description);
+}
