@@ -25,7 +25,7 @@ public static class TicketingApiClient
     /// A client over <paramref name="http"/>, whose <see cref="HttpClient.BaseAddress"/> must be the Api's root URL
     /// (e.g. <c>http://127.0.0.1:5180</c>). Tokens are whatever handlers <paramref name="http"/> was built with attach.
     /// </summary>
-    public static ITicketingApi Create(HttpClient http) => RestService.For<ITicketingApi>(http, CreateSettings());
+    public static ITicketingApi Create(HttpClient http) => RestService.ForGenerated<ITicketingApi>(http, CreateSettings());
 
     /// <summary>
     /// Registers <see cref="ITicketingApi"/> as a typed client of IHttpClientFactory with base address
@@ -33,7 +33,12 @@ public static class TicketingApiClient
     /// adds the <see cref="DelegatingHandler"/> that attaches its access token and queue token, and any timeout of its own;
     /// resilience and service discovery come from the service's <c>ConfigureHttpClientDefaults</c>.
     /// </summary>
+    /// <remarks>
+    /// Refit 16's <c>AddRefitClient</c> builds requests by reflection, which needs the separate Refit.Reflection package
+    /// (it fails at the first resolve without it); <c>AddRefitGeneratedClient</c> is the same registration over the
+    /// implementation Refit's source generator wrote at build time, with no reflection fallback.
+    /// </remarks>
     public static IHttpClientBuilder AddTicketingApiClient(this IServiceCollection services, Uri? baseAddress = null) =>
-        services.AddRefitClient<ITicketingApi>(CreateSettings())
+        services.AddRefitGeneratedClient<ITicketingApi>(CreateSettings())
             .ConfigureHttpClient(http => http.BaseAddress = baseAddress ?? DefaultBaseAddress);
 }

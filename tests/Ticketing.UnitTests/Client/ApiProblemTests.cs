@@ -93,14 +93,4 @@ public class ApiProblemTests
 
     private static Func<HttpRequestMessage, HttpResponseMessage> Reply(HttpStatusCode status, string mediaType, string body) =>
         _ => new HttpResponseMessage(status) { Content = new StringContent(body, Encoding.UTF8, mediaType) };
-
-    private sealed class StubHandler(Func<HttpRequestMessage, HttpResponseMessage> reply) : HttpMessageHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            var response = reply(request);
-            response.RequestMessage = request;
-            return Task.FromResult(response);
-        }
-    }
 }
