@@ -15,6 +15,7 @@ if (string.IsNullOrEmpty(builder.Configuration["services:api:http:0"]))
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddTransient<ApiTokensHandler>();
 builder.Services.AddTicketingApiClient()
+    // An Api that does not answer becomes the "unavailable" message within 15 s; the resilience retries run inside this bound.
     .ConfigureHttpClient(client => client.Timeout = TimeSpan.FromSeconds(15))
     .AddHttpMessageHandler<ApiTokensHandler>();
 

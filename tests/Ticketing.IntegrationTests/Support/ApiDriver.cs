@@ -30,11 +30,11 @@ public sealed class ApiDriver : IDisposable
     public ApiDriver(Uri apiUrl)
     {
         ApiUrl = apiUrl;
-        Http = new HttpClient(_connections, disposeHandler: false) { BaseAddress = apiUrl, Timeout = Timeout };
+        Http = new HttpClient(_connections, disposeHandler: false) { BaseAddress = apiUrl, Timeout = RequestTimeout };
         Anonymous = As(null);
     }
 
-    private static TimeSpan Timeout => TimeSpan.FromSeconds(60);
+    private static TimeSpan RequestTimeout => TimeSpan.FromSeconds(60);
 
     public Uri ApiUrl { get; }
 
@@ -55,7 +55,7 @@ public sealed class ApiDriver : IDisposable
         TicketingApiClient.Create(new HttpClient(new CallerHandler(user?.AccessToken, queueToken) { InnerHandler = _connections }, disposeHandler: false)
         {
             BaseAddress = ApiUrl,
-            Timeout = Timeout,
+            Timeout = RequestTimeout,
         });
 
     public async Task<TestUser> CreateUserAsync(string? name = null, long initialBalance = 0)
