@@ -98,7 +98,7 @@ public sealed record PaymentRequest(Guid HoldId);
 public sealed record Payment(Guid PaymentId, Guid ReservationId, long Amount, DateTimeOffset PaidAt, long Balance);
 
 /// <summary>An item of <c>GET /api/reservations</c>, newest payment first.</summary>
-/// <param name="ReservationId">Id.</param>
+/// <param name="ReservationId">Id; the <c>reservationId</c> of the payment that confirmed it.</param>
 /// <param name="ConcertTitle">The concert's title.</param>
 /// <param name="StartsAt">Show time (UTC).</param>
 /// <param name="SeatNumber">1..50.</param>
