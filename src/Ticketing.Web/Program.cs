@@ -1,17 +1,23 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Ticketing.Client;
 using Ticketing.Web.Services;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 
-// Aspire's service discovery convention: the AppHost sets services__api__http__0.
-var apiAddress = builder.Configuration["services:api:http:0"]
-    ?? throw new InvalidOperationException("services:api:http:0 is not set. Run the system through Ticketing.AppHost, or set services__api__http__0.");
-builder.Services.AddHttpClient<TicketingApiClient>(client =>
+// The Api is http://api, resolved by service discovery from services__api__http__0 (set by the AppHost, Aspire's convention).
+// Without it every page would only say "unavailable", so the Web refuses to start instead.
+if (string.IsNullOrEmpty(builder.Configuration["services:api:http:0"]))
 {
-    client.BaseAddress = new Uri(apiAddress);
-    client.Timeout = TimeSpan.FromSeconds(15);
-});
+    throw new InvalidOperationException("services:api:http:0 is not set. Run the system through Ticketing.AppHost, or set services__api__http__0.");
+}
+
+builder.Services.AddHttpContextAccessor();
+builder.Services.AddTransient<ApiTokensHandler>();
+builder.Services.AddTicketingApiClient()
+    // An Api that does not answer becomes the "unavailable" message within 15 s; the resilience retries run inside this bound.
+    .ConfigureHttpClient(client => client.Timeout = TimeSpan.FromSeconds(15))
+    .AddHttpMessageHandler<ApiTokensHandler>();
 
 builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
     .AddCookie(options =>

@@ -1,11 +1,11 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
-using Ticketing.Web.Services;
+using Ticketing.Client;
 
 namespace Ticketing.Web.Pages;
 
 /// <summary>The point balance, a top-up form (<c>POST /api/balance/charges</c> with an <c>Idempotency-Key</c>) and the history.</summary>
-public class BalanceModel(TicketingApiClient api) : TicketingPageModel
+public class BalanceModel(ITicketingApi api) : TicketingPageModel
 {
     /// <summary>Points to add: 1 to 10,000,000 (the Api's per-charge maximum).</summary>
     [BindProperty, Required(ErrorMessage = "Enter an amount."), Range(1, 10_000_000, ErrorMessage = "Enter a whole number of points from 1 to 10,000,000.")]
@@ -40,8 +40,9 @@ public class BalanceModel(TicketingApiClient api) : TicketingPageModel
             return await LoadAsync() ?? Page();
         }
 
-        var result = await api.ChargeAsync(AccessToken, Amount!.Value, ChargeKey is { Length: > 0 and <= 255 } ? ChargeKey : Guid.NewGuid().ToString("N"), HttpContext.RequestAborted);
-        if (result.Problem is { } problem)
+        var result = await api.ChargeAsync(new ChargeRequest(Amount!.Value), ChargeKey is { Length: > 0 and <= 255 } ? ChargeKey : Guid.NewGuid().ToString("N"),
+            HttpContext.RequestAborted);
+        if (result.Problem() is { } problem)
         {
             var redirect = await HandleProblemAsync(problem);
             if (redirect is not null)
@@ -56,21 +57,21 @@ public class BalanceModel(TicketingApiClient api) : TicketingPageModel
             return loadRedirect ?? Page();
         }
 
-        Notice = $"Added {Amount:N0} points. Balance: {result.Value!.Balance:N0} points.";
+        Notice = $"Added {Amount:N0} points. Balance: {result.Content!.Balance:N0} points.";
         return Url.IsLocalUrl(ReturnUrl) ? LocalRedirect(ReturnUrl!) : RedirectToPage();
     }
 
     private async Task<IActionResult?> LoadAsync()
     {
-        var balance = await api.GetBalanceAsync(AccessToken, HttpContext.RequestAborted);
-        if (balance.Problem is { } problem)
+        var balance = await api.GetBalanceAsync(HttpContext.RequestAborted);
+        if (balance.Problem() is { } problem)
         {
             return await HandleProblemAsync(problem);
         }
 
-        Balance = balance.Value!.Balance;
-        var history = await api.GetHistoryAsync(AccessToken, HttpContext.RequestAborted);
-        History = history.Value ?? [];
+        Balance = balance.Content!.Balance;
+        var history = await api.GetHistoryAsync(limit: 50, cancellationToken: HttpContext.RequestAborted);
+        History = history.Content ?? [];
         return null;
     }
 }

@@ -1,9 +1,10 @@
+using Ticketing.Client;
 using Ticketing.Web.Services;
 
 namespace Ticketing.Web.Pages;
 
 /// <summary>The concert list (<c>GET /api/concerts</c>, no sign-in needed).</summary>
-public class IndexModel(TicketingApiClient api) : TicketingPageModel
+public class IndexModel(ITicketingApi api) : TicketingPageModel
 {
     /// <summary>The concerts on sale.</summary>
     public IReadOnlyList<Concert> Concerts { get; private set; } = [];
@@ -12,12 +13,12 @@ public class IndexModel(TicketingApiClient api) : TicketingPageModel
     public async Task OnGetAsync()
     {
         var result = await api.GetConcertsAsync(HttpContext.RequestAborted);
-        if (result.Problem is { } problem)
+        if (result.Problem() is { } problem)
         {
-            Error = problem.Message;
+            Error = ErrorMessages.For(problem);
             return;
         }
 
-        Concerts = result.Value!;
+        Concerts = result.Content!;
     }
 }

@@ -1,10 +1,10 @@
 using Microsoft.AspNetCore.Mvc;
-using Ticketing.Web.Services;
+using Ticketing.Client;
 
 namespace Ticketing.Web.Pages;
 
 /// <summary>The signed-in user's confirmed reservations (<c>GET /api/reservations</c>).</summary>
-public class ReservationsModel(TicketingApiClient api) : TicketingPageModel
+public class ReservationsModel(ITicketingApi api) : TicketingPageModel
 {
     /// <summary>The reservations.</summary>
     public IReadOnlyList<Reservation> Reservations { get; private set; } = [];
@@ -12,13 +12,13 @@ public class ReservationsModel(TicketingApiClient api) : TicketingPageModel
     /// <summary>Loads them.</summary>
     public async Task<IActionResult> OnGetAsync()
     {
-        var result = await api.GetReservationsAsync(AccessToken, HttpContext.RequestAborted);
-        if (result.Problem is { } problem)
+        var result = await api.GetReservationsAsync(HttpContext.RequestAborted);
+        if (result.Problem() is { } problem)
         {
             return await HandleProblemAsync(problem) ?? Page();
         }
 
-        Reservations = result.Value!;
+        Reservations = result.Content!;
         return Page();
     }
 }

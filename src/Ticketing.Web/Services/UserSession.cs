@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Ticketing.Client;
 
 namespace Ticketing.Web.Services;
 
@@ -36,11 +37,25 @@ public static class UserSession
     /// <summary>The Api access token of the signed-in user, or null.</summary>
     public static string? AccessTokenOf(ClaimsPrincipal user) => user.FindFirstValue(AccessTokenClaim);
 
-    /// <summary>The queue token kept for <paramref name="concertId"/>, or null.</summary>
-    public static string? QueueToken(HttpContext http, Guid concertId) => http.Request.Cookies[CookieName(concertId)];
+    /// <summary>
+    /// The queue token kept for <paramref name="concertId"/>, or null: the one set or cleared earlier in this request
+    /// (kept in <see cref="HttpContext.Items"/>, since a response cookie is only read back on the next request), else the
+    /// request's cookie.
+    /// </summary>
+    public static string? QueueToken(HttpContext http, Guid concertId) =>
+        http.Items.TryGetValue(CookieName(concertId), out var inThisRequest) ? inThisRequest as string : http.Request.Cookies[CookieName(concertId)];
+
+    /// <summary>
+    /// The queue token of the concert in play: the <c>concertId</c> of the page's route (every concert page has one), or null
+    /// on pages without a concert. <see cref="ApiTokensHandler"/> sends it as <c>X-Queue-Token</c>.
+    /// </summary>
+    public static string? QueueTokenInPlay(HttpContext http) =>
+        http.GetRouteValue("concertId") is { } value && Guid.TryParse(value.ToString(), out var concertId) ? QueueToken(http, concertId) : null;
 
     /// <summary>Keeps <paramref name="token"/> as the queue token for <paramref name="concertId"/> (HttpOnly, SameSite=Lax, 1 day).</summary>
-    public static void SetQueueToken(HttpContext http, Guid concertId, string token) =>
+    public static void SetQueueToken(HttpContext http, Guid concertId, string token)
+    {
+        http.Items[CookieName(concertId)] = token;
         http.Response.Cookies.Append(CookieName(concertId), token, new CookieOptions
         {
             HttpOnly = true,
@@ -48,9 +63,14 @@ public static class UserSession
             IsEssential = true,
             MaxAge = TimeSpan.FromDays(1),
         });
+    }
 
-    /// <summary>Forgets the queue token for <paramref name="concertId"/>.</summary>
-    public static void ClearQueueToken(HttpContext http, Guid concertId) => http.Response.Cookies.Delete(CookieName(concertId));
+    /// <summary>Forgets the queue token for <paramref name="concertId"/>, from the rest of this request on too.</summary>
+    public static void ClearQueueToken(HttpContext http, Guid concertId)
+    {
+        http.Items[CookieName(concertId)] = null;
+        http.Response.Cookies.Delete(CookieName(concertId));
+    }
 
     private static string CookieName(Guid concertId) => $"qt_{concertId:N}";
 }

@@ -51,7 +51,7 @@ public class AdmissionTests(DefaultSystem fixture)
             await WaitUntilAsync(async () =>
             {
                 var states = await Task.WhenAll(window.Select(i => api.QueueStatusAsync(users[i], tickets[i])));
-                return states.All(s => s["status"]!.GetValue<string>() == "ACTIVE");
+                return states.All(s => s.Status == "ACTIVE");
             });
 
             // Exactly the next Capacity joiners are in; everyone behind waits with the exact number ahead.
@@ -59,16 +59,15 @@ public class AdmissionTests(DefaultSystem fixture)
             foreach (var i in behind)
             {
                 var state = await api.QueueStatusAsync(users[i], tickets[i]);
-                state["status"]!.GetValue<string>().ShouldBe("WAITING", $"joiner #{i} was admitted before joiners #{front}..#{front + Capacity - 1} left");
-                state["position"]!.GetValue<long>().ShouldBe(i - front - Capacity, $"joiner #{i}");
+                state.Status.ShouldBe("WAITING", $"joiner #{i} was admitted before joiners #{front}..#{front + Capacity - 1} left");
+                state.Position.ShouldBe(i - front - Capacity, $"joiner #{i}");
             }
 
             (await redis.GetDatabase().SortedSetLengthAsync($"wr:{concert.ConcertId:N}:active")).ShouldBeLessThanOrEqualTo(Capacity);
 
             // The front leaves; its slots go to the next in line.
             await Task.WhenAll(window.Select(async i =>
-                (await api.SendAsync(HttpMethod.Delete, $"/api/concerts/{concert.ConcertId}/queue", users[i], queueToken: tickets[i].Token))
-                    .StatusCode.ShouldBe(HttpStatusCode.NoContent)));
+                (await api.As(users[i], tickets[i]).LeaveQueueAsync(concert.ConcertId)).StatusCode.ShouldBe(HttpStatusCode.NoContent)));
         }
     }
 
@@ -87,15 +86,15 @@ public class AdmissionTests(DefaultSystem fixture)
 
         await api.WaitUntilActiveAsync(users[Capacity - 1], tickets[Capacity - 1]);
         var last = await api.QueueStatusAsync(users[^1], tickets[^1]);
-        last["position"]!.GetValue<long>().ShouldBe(29);
+        last.Position.ShouldBe(29);
 
         // Nobody leaves for 3 s: ten admissions in over three seconds is about 3/s, so thirty ahead is about ten
         // seconds — far more than the tick alone (three batches of 10 at 100 ms) would say.
         await Task.Delay(TimeSpan.FromSeconds(3));
         var later = await api.QueueStatusAsync(users[^1], tickets[^1]);
-        later["status"]!.GetValue<string>().ShouldBe("WAITING");
-        later["estimatedWaitSeconds"]!.GetValue<long>().ShouldBeGreaterThanOrEqualTo(8);
-        later["estimatedWaitSeconds"]!.GetValue<long>().ShouldBeGreaterThan(last["estimatedWaitSeconds"]!.GetValue<long>());
+        later.Status.ShouldBe("WAITING");
+        later.EstimatedWaitSeconds.ShouldBeGreaterThanOrEqualTo(8);
+        later.EstimatedWaitSeconds.ShouldBeGreaterThan(last.EstimatedWaitSeconds);
     }
 
     [Fact]
@@ -118,14 +117,13 @@ public class AdmissionTests(DefaultSystem fixture)
 
         var last = users[Capacity];
         var lastTicket = tickets[Capacity];
-        await (await api.SendAsync(HttpMethod.Get, $"/api/concerts/{concert.ConcertId}/schedules", last, queueToken: lastTicket.Token))
-            .ShouldBeProblemAsync(403, "QUEUE_TOKEN_NOT_ACTIVE");
-        await (await api.HoldAsync(last, lastTicket, concert.ScheduleIds[0], 1)).ShouldBeProblemAsync(403, "QUEUE_TOKEN_NOT_ACTIVE");
-        (await api.QueueStatusAsync(last, lastTicket))["position"]!.GetValue<long>().ShouldBe(0);
+        (await api.As(last, lastTicket).GetSchedulesAsync(concert.ConcertId)).ShouldBeProblem(403, "QUEUE_TOKEN_NOT_ACTIVE");
+        (await api.HoldAsync(last, lastTicket, concert.ScheduleIds[0], 1)).ShouldBeProblem(403, "QUEUE_TOKEN_NOT_ACTIVE");
+        (await api.QueueStatusAsync(last, lastTicket)).Position.ShouldBe(0);
 
         // A payment revokes the payer's token and frees its slot for the next in line.
         var holdId = await api.HoldOkAsync(users[0], tickets[0], concert.ScheduleIds[0], 20);
-        await (await api.PayAsync(users[0], tickets[0], holdId)).ShouldHaveStatusAsync(HttpStatusCode.Created);
+        (await api.PayAsync(users[0], tickets[0], holdId)).ShouldHaveStatus(HttpStatusCode.Created);
         await api.WaitUntilActiveAsync(last, lastTicket, TimeSpan.FromSeconds(10));
         (await ActiveCountAsync(system, concert.ConcertId)).ShouldBe(Capacity);
     }
@@ -148,7 +146,7 @@ public class AdmissionTests(DefaultSystem fixture)
         }
 
         var patientTicket = await api.JoinAsync(patient, concert.ConcertId);
-        (await api.QueueStatusAsync(patient, patientTicket))["position"]!.GetValue<long>().ShouldBe(quitters.Length);
+        (await api.QueueStatusAsync(patient, patientTicket)).Position.ShouldBe(quitters.Length);
 
         // The patient one keeps polling (its heartbeat); the five ahead never poll again. The first stays idle, so its
         // ACTIVE pass expires after the active TTL (4 s) and frees the only slot, which goes past the quitters.
@@ -156,7 +154,7 @@ public class AdmissionTests(DefaultSystem fixture)
         string status;
         do
         {
-            status = (await api.QueueStatusAsync(patient, patientTicket))["status"]!.GetValue<string>();
+            status = (await api.QueueStatusAsync(patient, patientTicket)).Status;
             await Task.Delay(200);
         }
         while (status == "WAITING" && DateTime.UtcNow < deadline);
@@ -164,12 +162,11 @@ public class AdmissionTests(DefaultSystem fixture)
         status.ShouldBe("ACTIVE");
         for (var i = 0; i < quitters.Length; i++)
         {
-            (await api.QueueStatusAsync(quitters[i], quitterTickets[i]))["status"]!.GetValue<string>().ShouldBe("EXPIRED");
+            (await api.QueueStatusAsync(quitters[i], quitterTickets[i])).Status.ShouldBe("EXPIRED");
         }
 
-        (await api.QueueStatusAsync(first, firstTicket))["status"]!.GetValue<string>().ShouldBe("EXPIRED");
-        await (await api.SendAsync(HttpMethod.Get, $"/api/concerts/{concert.ConcertId}/schedules", first, queueToken: firstTicket.Token))
-            .ShouldBeProblemAsync(401, "QUEUE_TOKEN_EXPIRED");
+        (await api.QueueStatusAsync(first, firstTicket)).Status.ShouldBe("EXPIRED");
+        (await api.As(first, firstTicket).GetSchedulesAsync(concert.ConcertId)).ShouldBeProblem(401, "QUEUE_TOKEN_EXPIRED");
     }
 
     [Fact]
@@ -183,7 +180,7 @@ public class AdmissionTests(DefaultSystem fixture)
         var holdId = await api.HoldOkAsync(user, ticket, concert.ScheduleIds[0], 5);
 
         await Task.Delay(TimeSpan.FromSeconds(2.5));
-        await (await api.PayAsync(user, ticket, holdId)).ShouldBeProblemAsync(410, "HOLD_EXPIRED");
+        (await api.PayAsync(user, ticket, holdId)).ShouldBeProblem(410, "HOLD_EXPIRED");
         (await api.BalanceAsync(user)).ShouldBe(500_000);
         await using var connection = new NpgsqlConnection(system.Postgres);
         (await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM payments p JOIN reservations r ON r.id = p.reservation_id WHERE r.user_id = @id", new { id = user.UserId }))
@@ -192,7 +189,7 @@ public class AdmissionTests(DefaultSystem fixture)
         // The seat is free again for someone else.
         var other = await api.CreateUserAsync();
         var otherTicket = await api.AdmitAsync(other, concert.ConcertId);
-        await (await api.HoldAsync(other, otherTicket, concert.ScheduleIds[0], 5)).ShouldHaveStatusAsync(HttpStatusCode.Created);
+        (await api.HoldAsync(other, otherTicket, concert.ScheduleIds[0], 5)).ShouldHaveStatus(HttpStatusCode.Created);
     }
 
     private static async Task<long> ActiveCountAsync(TestSystem system, Guid concertId)

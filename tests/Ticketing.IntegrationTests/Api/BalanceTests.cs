@@ -1,7 +1,5 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json.Nodes;
 using Ticketing.IntegrationTests.Support;
 
 namespace Ticketing.IntegrationTests.Api;
@@ -14,17 +12,15 @@ public class BalanceTests(DefaultSystem system)
     public async Task A_charge_adds_points_and_writes_a_history_row()
     {
         var user = await _api.CreateUserAsync();
-        var response = await _api.ChargeAsync(user, 1_500);
-        await response.ShouldHaveStatusAsync(HttpStatusCode.OK);
-        (await response.ReadJsonAsync<JsonObject>())["balance"]!.GetValue<long>().ShouldBe(1_500);
-        await (await _api.ChargeAsync(user, 500)).ShouldHaveStatusAsync(HttpStatusCode.OK);
+        (await _api.ChargeAsync(user, 1_500)).ShouldReturn().Balance.ShouldBe(1_500);
+        (await _api.ChargeAsync(user, 500)).ShouldHaveStatus(HttpStatusCode.OK);
 
-        var history = await _api.GetArrayAsync("/api/balance/history", user);
+        var history = (await _api.As(user).GetHistoryAsync()).ShouldReturn();
         history.Count.ShouldBe(2);
-        history[0]!["amount"]!.GetValue<long>().ShouldBe(500);      // newest first
-        history[0]!["balanceAfter"]!.GetValue<long>().ShouldBe(2_000);
-        history[0]!["kind"]!.GetValue<string>().ShouldBe("CHARGE");
-        history[1]!["balanceAfter"]!.GetValue<long>().ShouldBe(1_500);
+        history[0].Amount.ShouldBe(500);      // newest first
+        history[0].BalanceAfter.ShouldBe(2_000);
+        history[0].Kind.ShouldBe("CHARGE");
+        history[1].BalanceAfter.ShouldBe(1_500);
     }
 
     [Theory]
@@ -36,7 +32,7 @@ public class BalanceTests(DefaultSystem system)
     public async Task An_amount_outside_1_to_the_maximum_is_refused_and_changes_nothing(long amount)
     {
         var user = await _api.CreateUserAsync();
-        await (await _api.ChargeAsync(user, amount)).ShouldBeProblemAsync(400, "INVALID_AMOUNT");
+        (await _api.ChargeAsync(user, amount)).ShouldBeProblem(400, "INVALID_AMOUNT");
         (await _api.BalanceAsync(user)).ShouldBe(0);
         (await TestCatalog.ScalarAsync<long>(system.Postgres, "SELECT count(*) FROM balance_history WHERE user_id = @id", new { id = user.UserId })).ShouldBe(0);
     }
@@ -44,6 +40,7 @@ public class BalanceTests(DefaultSystem system)
     [Fact]
     public async Task A_missing_amount_is_invalid_and_a_non_number_is_malformed()
     {
+        // Raw HTTP: the typed client cannot leave the amount out or send a string.
         var user = await _api.CreateUserAsync();
         await (await _api.SendAsync(HttpMethod.Post, "/api/balance/charges", user, new { })).ShouldBeProblemAsync(400, "INVALID_AMOUNT");
         var text = new StringContent("{\"amount\":\"lots\"}", Encoding.UTF8, "application/json");
@@ -56,13 +53,14 @@ public class BalanceTests(DefaultSystem system)
     {
         var user = await _api.CreateUserAsync();
         var first = await _api.ChargeAsync(user, 700, "charge-key-1");
-        await first.ShouldHaveStatusAsync(HttpStatusCode.OK);
-        var firstBody = await first.Content.ReadAsStringAsync();
-        await (await _api.ChargeAsync(user, 1, "other-key")).ShouldHaveStatusAsync(HttpStatusCode.OK);
+        first.ShouldHaveStatus(HttpStatusCode.OK);
+        var firstBody = first.Body();
+        firstBody.ShouldContain("\"balance\":700");
+        (await _api.ChargeAsync(user, 1, "other-key")).ShouldHaveStatus(HttpStatusCode.OK);
 
         var replay = await _api.ChargeAsync(user, 700, "charge-key-1");
-        await replay.ShouldHaveStatusAsync(HttpStatusCode.OK);
-        (await replay.Content.ReadAsStringAsync()).ShouldBe(firstBody);
+        replay.ShouldHaveStatus(HttpStatusCode.OK);
+        replay.Body().ShouldBe(firstBody);
         (await _api.BalanceAsync(user)).ShouldBe(701);
     }
 
@@ -70,8 +68,8 @@ public class BalanceTests(DefaultSystem system)
     public async Task The_same_idempotency_key_with_another_body_is_refused()
     {
         var user = await _api.CreateUserAsync();
-        await (await _api.ChargeAsync(user, 700, "charge-key-2")).ShouldHaveStatusAsync(HttpStatusCode.OK);
-        await (await _api.ChargeAsync(user, 800, "charge-key-2")).ShouldBeProblemAsync(422, "IDEMPOTENCY_KEY_REUSED");
+        (await _api.ChargeAsync(user, 700, "charge-key-2")).ShouldHaveStatus(HttpStatusCode.OK);
+        (await _api.ChargeAsync(user, 800, "charge-key-2")).ShouldBeProblem(422, "IDEMPOTENCY_KEY_REUSED");
         (await _api.BalanceAsync(user)).ShouldBe(700);
     }
 
@@ -79,7 +77,7 @@ public class BalanceTests(DefaultSystem system)
     public async Task An_idempotency_key_over_255_characters_is_refused()
     {
         var user = await _api.CreateUserAsync();
-        await (await _api.ChargeAsync(user, 5, new string('k', 256))).ShouldBeProblemAsync(400, "INVALID_IDEMPOTENCY_KEY");
+        (await _api.ChargeAsync(user, 5, new string('k', 256))).ShouldBeProblem(400, "INVALID_IDEMPOTENCY_KEY");
         (await _api.BalanceAsync(user)).ShouldBe(0);
     }
 
@@ -101,7 +99,7 @@ public class BalanceTests(DefaultSystem system)
         var user = await _api.CreateUserAsync();
         var responses = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ => _api.ChargeAsync(user, 250, "same-key-at-once")));
         responses.ShouldAllBe(r => r.StatusCode == HttpStatusCode.OK || r.StatusCode == HttpStatusCode.Conflict);
-        var bodies = await Task.WhenAll(responses.Where(r => r.StatusCode == HttpStatusCode.OK).Select(r => r.Content.ReadAsStringAsync()));
+        var bodies = responses.Where(r => r.StatusCode == HttpStatusCode.OK).Select(r => r.Body()).ToArray();
         bodies.Distinct().Count().ShouldBe(1);
         (await _api.BalanceAsync(user)).ShouldBe(250);
     }

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using Ticketing.IntegrationTests.Support;
 
 namespace Ticketing.IntegrationTests.Api;
@@ -13,8 +11,8 @@ public class CatalogAndHoldsTests(DefaultSystem system)
     public async Task The_concert_list_is_public()
     {
         var concert = await TestCatalog.CreateConcertAsync(system.Postgres, title: "Public listing " + Guid.NewGuid());
-        var concerts = await _api.GetArrayAsync("/api/concerts", user: null);
-        concerts.ShouldContain(c => c!["concertId"]!.GetValue<Guid>() == concert.ConcertId);
+        var concerts = (await _api.Anonymous.GetConcertsAsync()).ShouldReturn();
+        concerts.ShouldContain(c => c.ConcertId == concert.ConcertId);
     }
 
     [Fact]
@@ -26,11 +24,11 @@ public class CatalogAndHoldsTests(DefaultSystem system)
         var user = await _api.CreateUserAsync();
         var ticket = await _api.AdmitAsync(user, concert.ConcertId);
 
-        var schedules = await _api.GetArrayAsync($"/api/concerts/{concert.ConcertId}/schedules", user, ticket.Token);
+        var schedules = (await _api.As(user, ticket).GetSchedulesAsync(concert.ConcertId)).ShouldReturn();
         schedules.Count.ShouldBe(1);
-        schedules[0]!["scheduleId"]!.GetValue<Guid>().ShouldBe(concert.ScheduleIds[0]);
-        schedules[0]!["totalSeats"]!.GetValue<int>().ShouldBe(50);
-        schedules[0]!["availableSeats"]!.GetValue<int>().ShouldBe(50);
+        schedules[0].ScheduleId.ShouldBe(concert.ScheduleIds[0]);
+        schedules[0].TotalSeats.ShouldBe(50);
+        schedules[0].AvailableSeats.ShouldBe(50);
     }
 
     [Fact]
@@ -42,22 +40,22 @@ public class CatalogAndHoldsTests(DefaultSystem system)
         var ticket = await _api.AdmitAsync(buyer, concert.ConcertId);
         var sold = await _api.HoldOkAsync(buyer, ticket, scheduleId, 3);
         await _api.HoldOkAsync(buyer, ticket, scheduleId, 20);
-        await (await _api.PayAsync(buyer, ticket, sold)).ShouldHaveStatusAsync(HttpStatusCode.Created);
+        (await _api.PayAsync(buyer, ticket, sold)).ShouldHaveStatus(HttpStatusCode.Created);
 
         var viewer = await _api.CreateUserAsync();
         var viewerTicket = await _api.AdmitAsync(viewer, concert.ConcertId);
-        var seats = await _api.GetArrayAsync($"/api/schedules/{scheduleId}/seats", viewer, viewerTicket.Token);
+        var seats = (await _api.As(viewer, viewerTicket).GetSeatsAsync(scheduleId)).ShouldReturn();
         seats.Count.ShouldBe(50);
-        seats.Select(s => s!["seatNumber"]!.GetValue<int>()).ShouldBe(Enumerable.Range(1, 50));
-        seats[2]!["status"]!.GetValue<string>().ShouldBe("SOLD");
-        seats[19]!["status"]!.GetValue<string>().ShouldBe("HELD");
-        seats[0]!["status"]!.GetValue<string>().ShouldBe("AVAILABLE");
-        seats[0]!["grade"]!.GetValue<string>().ShouldBe("VIP");
-        seats[0]!["price"]!.GetValue<long>().ShouldBe(TestCatalog.VipPrice);
-        seats[30]!["price"]!.GetValue<long>().ShouldBe(TestCatalog.RPrice);
+        seats.Select(s => s.SeatNumber).ShouldBe(Enumerable.Range(1, 50));
+        seats[2].Status.ShouldBe("SOLD");
+        seats[19].Status.ShouldBe("HELD");
+        seats[0].Status.ShouldBe("AVAILABLE");
+        seats[0].Grade.ShouldBe("VIP");
+        seats[0].Price.ShouldBe(TestCatalog.VipPrice);
+        seats[30].Price.ShouldBe(TestCatalog.RPrice);
 
-        var schedules = await _api.GetArrayAsync($"/api/concerts/{concert.ConcertId}/schedules", viewer, viewerTicket.Token);
-        schedules[0]!["availableSeats"]!.GetValue<int>().ShouldBe(48);
+        var schedules = (await _api.As(viewer, viewerTicket).GetSchedulesAsync(concert.ConcertId)).ShouldReturn();
+        schedules[0].AvailableSeats.ShouldBe(48);
     }
 
     [Fact]
@@ -66,10 +64,8 @@ public class CatalogAndHoldsTests(DefaultSystem system)
         var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
         var user = await _api.CreateUserAsync();
         var ticket = await _api.AdmitAsync(user, concert.ConcertId);
-        await (await _api.SendAsync(HttpMethod.Get, $"/api/concerts/{Guid.NewGuid()}/schedules", user, queueToken: ticket.Token))
-            .ShouldBeProblemAsync(404, "CONCERT_NOT_FOUND");
-        await (await _api.SendAsync(HttpMethod.Get, $"/api/schedules/{Guid.NewGuid()}/seats", user, queueToken: ticket.Token))
-            .ShouldBeProblemAsync(404, "SCHEDULE_NOT_FOUND");
+        (await _api.As(user, ticket).GetSchedulesAsync(Guid.NewGuid())).ShouldBeProblem(404, "CONCERT_NOT_FOUND");
+        (await _api.As(user, ticket).GetSeatsAsync(Guid.NewGuid())).ShouldBeProblem(404, "SCHEDULE_NOT_FOUND");
     }
 
     [Fact]
@@ -82,20 +78,18 @@ public class CatalogAndHoldsTests(DefaultSystem system)
         var aliceTicket = await _api.AdmitAsync(alice, concert.ConcertId);
         var bobTicket = await _api.AdmitAsync(bob, concert.ConcertId);
 
-        var response = await _api.HoldAsync(alice, aliceTicket, scheduleId, 12);
-        await response.ShouldHaveStatusAsync(HttpStatusCode.Created);
-        var hold = await response.ReadJsonAsync<JsonObject>();
-        hold["seatNumber"]!.GetValue<int>().ShouldBe(12);
-        hold["grade"]!.GetValue<string>().ShouldBe("R");
-        hold["price"]!.GetValue<long>().ShouldBe(TestCatalog.RPrice);
-        hold["expiresAt"]!.GetValue<DateTimeOffset>().ShouldBeGreaterThan(DateTimeOffset.UtcNow.AddMinutes(4));
-        var holdId = hold["holdId"]!.GetValue<Guid>();
+        var hold = (await _api.HoldAsync(alice, aliceTicket, scheduleId, 12)).ShouldReturn(HttpStatusCode.Created);
+        hold.SeatNumber.ShouldBe(12);
+        hold.Grade.ShouldBe("R");
+        hold.Price.ShouldBe(TestCatalog.RPrice);
+        hold.ExpiresAt.ShouldBeGreaterThan(DateTimeOffset.UtcNow.AddMinutes(4));
+        var holdId = hold.HoldId;
 
-        await (await _api.HoldAsync(bob, bobTicket, scheduleId, 12)).ShouldBeProblemAsync(409, "SEAT_UNAVAILABLE");
-        await (await _api.SendAsync(HttpMethod.Delete, $"/api/holds/{holdId}", bob)).ShouldBeProblemAsync(404, "HOLD_NOT_FOUND");
-        (await _api.SendAsync(HttpMethod.Delete, $"/api/holds/{holdId}", alice)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
-        await (await _api.SendAsync(HttpMethod.Delete, $"/api/holds/{holdId}", alice)).ShouldBeProblemAsync(404, "HOLD_NOT_FOUND");
-        await (await _api.HoldAsync(bob, bobTicket, scheduleId, 12)).ShouldHaveStatusAsync(HttpStatusCode.Created);
+        (await _api.HoldAsync(bob, bobTicket, scheduleId, 12)).ShouldBeProblem(409, "SEAT_UNAVAILABLE");
+        (await _api.As(bob).ReleaseHoldAsync(holdId)).ShouldBeProblem(404, "HOLD_NOT_FOUND");
+        (await _api.As(alice).ReleaseHoldAsync(holdId)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await _api.As(alice).ReleaseHoldAsync(holdId)).ShouldBeProblem(404, "HOLD_NOT_FOUND");
+        (await _api.HoldAsync(bob, bobTicket, scheduleId, 12)).ShouldHaveStatus(HttpStatusCode.Created);
     }
 
     [Theory]
@@ -107,8 +101,8 @@ public class CatalogAndHoldsTests(DefaultSystem system)
         var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
         var user = await _api.CreateUserAsync();
         var ticket = await _api.AdmitAsync(user, concert.ConcertId);
-        await (await _api.HoldAsync(user, ticket, concert.ScheduleIds[0], seatNumber)).ShouldBeProblemAsync(404, "SEAT_NOT_FOUND");
-        await (await _api.HoldAsync(user, ticket, Guid.NewGuid(), 5)).ShouldBeProblemAsync(404, "SEAT_NOT_FOUND");
+        (await _api.HoldAsync(user, ticket, concert.ScheduleIds[0], seatNumber)).ShouldBeProblem(404, "SEAT_NOT_FOUND");
+        (await _api.HoldAsync(user, ticket, Guid.NewGuid(), 5)).ShouldBeProblem(404, "SEAT_NOT_FOUND");
     }
 
     [Fact]
@@ -117,7 +111,7 @@ public class CatalogAndHoldsTests(DefaultSystem system)
         var concert = await TestCatalog.CreateConcertAsync(system.Postgres, bookingOpen: false);
         var user = await _api.CreateUserAsync();
         var ticket = await _api.AdmitAsync(user, concert.ConcertId);
-        await (await _api.HoldAsync(user, ticket, concert.ScheduleIds[0], 5)).ShouldBeProblemAsync(409, "BOOKING_CLOSED");
+        (await _api.HoldAsync(user, ticket, concert.ScheduleIds[0], 5)).ShouldBeProblem(409, "BOOKING_CLOSED");
     }
 
     [Fact]
@@ -131,7 +125,7 @@ public class CatalogAndHoldsTests(DefaultSystem system)
             await _api.HoldOkAsync(user, ticket, concert.ScheduleIds[0], seat);
         }
 
-        await (await _api.HoldAsync(user, ticket, concert.ScheduleIds[0], 5)).ShouldBeProblemAsync(409, "HOLD_LIMIT_REACHED");
+        (await _api.HoldAsync(user, ticket, concert.ScheduleIds[0], 5)).ShouldBeProblem(409, "HOLD_LIMIT_REACHED");
         await _api.HoldOkAsync(user, ticket, concert.ScheduleIds[1], 5); // the cap is per schedule
     }
 
@@ -148,7 +142,7 @@ public class CatalogAndHoldsTests(DefaultSystem system)
         responses.Count(r => r.StatusCode == HttpStatusCode.Conflict).ShouldBe(49);
         foreach (var loser in responses.Where(r => r.StatusCode == HttpStatusCode.Conflict))
         {
-            await loser.ShouldBeProblemAsync(409, "SEAT_UNAVAILABLE");
+            loser.ShouldBeProblem(409, "SEAT_UNAVAILABLE");
         }
     }
 
@@ -158,6 +152,7 @@ public class CatalogAndHoldsTests(DefaultSystem system)
         var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
         var user = await _api.CreateUserAsync();
         var ticket = await _api.AdmitAsync(user, concert.ConcertId);
+        // Raw HTTP: the typed client always sends a schedule id.
         await (await _api.SendAsync(HttpMethod.Post, "/api/holds", user, new { seatNumber = 3 }, ticket.Token)).ShouldBeProblemAsync(400, "INVALID_REQUEST");
     }
 }

@@ -1,5 +1,5 @@
 using System.Net;
-using System.Text.Json.Nodes;
+using Ticketing.Client;
 using Ticketing.IntegrationTests.Support;
 
 namespace Ticketing.IntegrationTests.Api;
@@ -16,30 +16,28 @@ public class PaymentsTests(DefaultSystem system)
         var ticket = await _api.JoinAsync(user, concert.ConcertId);
         await _api.WaitUntilActiveAsync(user, ticket);
 
-        var schedules = await _api.GetArrayAsync($"/api/concerts/{concert.ConcertId}/schedules", user, ticket.Token);
-        var scheduleId = schedules[0]!["scheduleId"]!.GetValue<Guid>();
-        var seats = await _api.GetArrayAsync($"/api/schedules/{scheduleId}/seats", user, ticket.Token);
-        seats[7]!["status"]!.GetValue<string>().ShouldBe("AVAILABLE");
+        var schedules = (await _api.As(user, ticket).GetSchedulesAsync(concert.ConcertId)).ShouldReturn();
+        var scheduleId = schedules[0].ScheduleId;
+        var seats = (await _api.As(user, ticket).GetSeatsAsync(scheduleId)).ShouldReturn();
+        seats[7].Status.ShouldBe("AVAILABLE");
         var holdId = await _api.HoldOkAsync(user, ticket, scheduleId, 8);
-        await (await _api.ChargeAsync(user, 200_000)).ShouldHaveStatusAsync(HttpStatusCode.OK);
+        (await _api.ChargeAsync(user, 200_000)).ShouldHaveStatus(HttpStatusCode.OK);
 
-        var paid = await _api.PayAsync(user, ticket, holdId);
-        await paid.ShouldHaveStatusAsync(HttpStatusCode.Created);
-        var payment = await paid.ReadJsonAsync<JsonObject>();
-        payment["amount"]!.GetValue<long>().ShouldBe(TestCatalog.VipPrice);
-        payment["balance"]!.GetValue<long>().ShouldBe(200_000 - TestCatalog.VipPrice);
+        var payment = (await _api.PayAsync(user, ticket, holdId)).ShouldReturn(HttpStatusCode.Created);
+        payment.Amount.ShouldBe(TestCatalog.VipPrice);
+        payment.Balance.ShouldBe(200_000 - TestCatalog.VipPrice);
 
-        var reservations = await _api.GetArrayAsync("/api/reservations", user);
+        var reservations = (await _api.As(user).GetReservationsAsync()).ShouldReturn();
         reservations.Count.ShouldBe(1);
-        reservations[0]!["reservationId"]!.GetValue<Guid>().ShouldBe(payment["reservationId"]!.GetValue<Guid>());
-        reservations[0]!["seatNumber"]!.GetValue<int>().ShouldBe(8);
-        reservations[0]!["status"]!.GetValue<string>().ShouldBe("CONFIRMED");
-        reservations[0]!["grade"]!.GetValue<string>().ShouldBe("VIP");
+        reservations[0].ReservationId.ShouldBe(payment.ReservationId);
+        reservations[0].SeatNumber.ShouldBe(8);
+        reservations[0].Status.ShouldBe("CONFIRMED");
+        reservations[0].Grade.ShouldBe("VIP");
 
-        var history = await _api.GetArrayAsync("/api/balance/history", user);
-        history[0]!["kind"]!.GetValue<string>().ShouldBe("PAYMENT");
-        history[0]!["amount"]!.GetValue<long>().ShouldBe(TestCatalog.VipPrice);
-        history[0]!["balanceAfter"]!.GetValue<long>().ShouldBe(50_000);
+        var history = (await _api.As(user).GetHistoryAsync()).ShouldReturn();
+        history[0].Kind.ShouldBe("PAYMENT");
+        history[0].Amount.ShouldBe(TestCatalog.VipPrice);
+        history[0].BalanceAfter.ShouldBe(50_000);
     }
 
     [Fact]
@@ -52,13 +50,13 @@ public class PaymentsTests(DefaultSystem system)
         var rivalTicket = await _api.AdmitAsync(rival, concert.ConcertId);
         var holdId = await _api.HoldOkAsync(user, ticket, concert.ScheduleIds[0], 30);
 
-        await (await _api.PayAsync(user, ticket, holdId)).ShouldBeProblemAsync(402, "INSUFFICIENT_BALANCE");
+        (await _api.PayAsync(user, ticket, holdId)).ShouldBeProblem(402, "INSUFFICIENT_BALANCE");
         (await _api.BalanceAsync(user)).ShouldBe(1_000);
-        await (await _api.HoldAsync(rival, rivalTicket, concert.ScheduleIds[0], 30)).ShouldBeProblemAsync(409, "SEAT_UNAVAILABLE");
-        (await _api.SendAsync(HttpMethod.Get, $"/api/holds/{holdId}", user)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await _api.HoldAsync(rival, rivalTicket, concert.ScheduleIds[0], 30)).ShouldBeProblem(409, "SEAT_UNAVAILABLE");
+        (await _api.As(user).GetHoldAsync(holdId)).StatusCode.ShouldBe(HttpStatusCode.OK);
 
-        await (await _api.ChargeAsync(user, TestCatalog.RPrice)).ShouldHaveStatusAsync(HttpStatusCode.OK);
-        await (await _api.PayAsync(user, ticket, holdId)).ShouldHaveStatusAsync(HttpStatusCode.Created);
+        (await _api.ChargeAsync(user, TestCatalog.RPrice)).ShouldHaveStatus(HttpStatusCode.OK);
+        (await _api.PayAsync(user, ticket, holdId)).ShouldHaveStatus(HttpStatusCode.Created);
         (await _api.BalanceAsync(user)).ShouldBe(1_000);
     }
 
@@ -69,10 +67,10 @@ public class PaymentsTests(DefaultSystem system)
         var user = await _api.CreateUserAsync(initialBalance: 1_000_000);
         var ticket = await _api.AdmitAsync(user, concert.ConcertId);
         var holdId = await _api.HoldOkAsync(user, ticket, concert.ScheduleIds[0], 40);
-        await (await _api.PayAsync(user, ticket, holdId)).ShouldHaveStatusAsync(HttpStatusCode.Created);
+        (await _api.PayAsync(user, ticket, holdId)).ShouldHaveStatus(HttpStatusCode.Created);
 
-        (await _api.QueueStatusAsync(user, ticket))["status"]!.GetValue<string>().ShouldBe("EXPIRED");
-        await (await _api.HoldAsync(user, ticket, concert.ScheduleIds[0], 41)).ShouldBeProblemAsync(401, "QUEUE_TOKEN_EXPIRED");
+        (await _api.QueueStatusAsync(user, ticket)).Status.ShouldBe("EXPIRED");
+        (await _api.HoldAsync(user, ticket, concert.ScheduleIds[0], 41)).ShouldBeProblem(401, "QUEUE_TOKEN_EXPIRED");
     }
 
     [Fact]
@@ -85,8 +83,8 @@ public class PaymentsTests(DefaultSystem system)
         var thiefTicket = await _api.AdmitAsync(thief, concert.ConcertId);
         var holdId = await _api.HoldOkAsync(owner, ownerTicket, concert.ScheduleIds[0], 2);
 
-        await (await _api.PayAsync(thief, thiefTicket, holdId)).ShouldBeProblemAsync(404, "HOLD_NOT_FOUND");
-        await (await _api.PayAsync(thief, thiefTicket, Guid.NewGuid())).ShouldBeProblemAsync(404, "HOLD_NOT_FOUND");
+        (await _api.PayAsync(thief, thiefTicket, holdId)).ShouldBeProblem(404, "HOLD_NOT_FOUND");
+        (await _api.PayAsync(thief, thiefTicket, Guid.NewGuid())).ShouldBeProblem(404, "HOLD_NOT_FOUND");
         (await _api.BalanceAsync(thief)).ShouldBe(1_000_000);
     }
 
@@ -99,10 +97,10 @@ public class PaymentsTests(DefaultSystem system)
         var holdId = await _api.HoldOkAsync(user, ticket, concert.ScheduleIds[0], 44);
 
         var first = await _api.PayAsync(user, ticket, holdId, "pay-once");
-        await first.ShouldHaveStatusAsync(HttpStatusCode.Created);
+        first.ShouldHaveStatus(HttpStatusCode.Created);
         var replay = await _api.PayAsync(user, ticket, holdId, "pay-once");
-        await replay.ShouldHaveStatusAsync(HttpStatusCode.Created);
-        (await replay.Content.ReadAsStringAsync()).ShouldBe(await first.Content.ReadAsStringAsync());
+        replay.ShouldHaveStatus(HttpStatusCode.Created);
+        replay.Body().ShouldBe(first.Body());
         (await _api.BalanceAsync(user)).ShouldBe(500_000 - TestCatalog.RPrice);
         (await TestCatalog.ScalarAsync<long>(system.Postgres, "SELECT count(*) FROM payments WHERE user_id = @id", new { id = user.UserId })).ShouldBe(1);
     }
@@ -114,7 +112,7 @@ public class PaymentsTests(DefaultSystem system)
         var user = await _api.CreateUserAsync(initialBalance: 500_000);
         var ticket = await _api.AdmitAsync(user, concert.ConcertId);
         var holdId = await _api.HoldOkAsync(user, ticket, concert.ScheduleIds[0], 45);
-        await (await _api.SendAsync(HttpMethod.Post, "/api/payments", user, new { holdId })).ShouldBeProblemAsync(401, "QUEUE_TOKEN_INVALID");
+        (await _api.As(user).PayAsync(new PaymentRequest(holdId))).ShouldBeProblem(401, "QUEUE_TOKEN_INVALID");
         (await _api.BalanceAsync(user)).ShouldBe(500_000);
     }
 
@@ -134,7 +132,7 @@ public class PaymentsTests(DefaultSystem system)
         responses.Count(r => r.StatusCode == HttpStatusCode.Created).ShouldBe(2);
         foreach (var refused in responses.Where(r => r.StatusCode != HttpStatusCode.Created))
         {
-            await refused.ShouldBeProblemAsync(402, "INSUFFICIENT_BALANCE");
+            refused.ShouldBeProblem(402, "INSUFFICIENT_BALANCE");
         }
 
         (await _api.BalanceAsync(user)).ShouldBe(10);
@@ -144,7 +142,7 @@ public class PaymentsTests(DefaultSystem system)
             "SELECT coalesce(sum(CASE kind WHEN 'PAYMENT' THEN -amount ELSE amount END), 0) FROM balance_history WHERE user_id = @id", new { id = user.UserId }))
             .ShouldBe(10);
         // Two holds are still live (402 keeps them), so the pass is still ACTIVE: top up and pay them too.
-        (await _api.QueueStatusAsync(user, ticket))["status"]!.GetValue<string>().ShouldBe("ACTIVE");
+        (await _api.QueueStatusAsync(user, ticket)).Status.ShouldBe("ACTIVE");
     }
 
     [Fact]
@@ -156,9 +154,9 @@ public class PaymentsTests(DefaultSystem system)
         var first = await _api.HoldOkAsync(user, ticket, concert.ScheduleIds[0], 21);
         var second = await _api.HoldOkAsync(user, ticket, concert.ScheduleIds[0], 22);
 
-        await (await _api.PayAsync(user, ticket, first)).ShouldHaveStatusAsync(HttpStatusCode.Created);
-        (await _api.QueueStatusAsync(user, ticket))["status"]!.GetValue<string>().ShouldBe("ACTIVE");
-        await (await _api.PayAsync(user, ticket, second)).ShouldHaveStatusAsync(HttpStatusCode.Created);
-        (await _api.QueueStatusAsync(user, ticket))["status"]!.GetValue<string>().ShouldBe("EXPIRED");
+        (await _api.PayAsync(user, ticket, first)).ShouldHaveStatus(HttpStatusCode.Created);
+        (await _api.QueueStatusAsync(user, ticket)).Status.ShouldBe("ACTIVE");
+        (await _api.PayAsync(user, ticket, second)).ShouldHaveStatus(HttpStatusCode.Created);
+        (await _api.QueueStatusAsync(user, ticket)).Status.ShouldBe("EXPIRED");
     }
 }

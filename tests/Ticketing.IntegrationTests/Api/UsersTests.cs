@@ -1,6 +1,6 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text;
+using Ticketing.Client;
 using Ticketing.IntegrationTests.Support;
 
 namespace Ticketing.IntegrationTests.Api;
@@ -21,8 +21,8 @@ public class UsersTests(DefaultSystem system)
     {
         var name = ApiDriver.UniqueName("Case");
         await _api.CreateUserAsync(name);
-        var again = await _api.Http.PostAsJsonAsync("/api/users", new { name = name.ToUpperInvariant(), password = "another-password" });
-        await again.ShouldBeProblemAsync(409, "NAME_TAKEN");
+        var again = await _api.Anonymous.SignUpAsync(new Credentials(name.ToUpperInvariant(), "another-password"));
+        again.ShouldBeProblem(409, "NAME_TAKEN");
     }
 
     [Theory]
@@ -31,25 +31,25 @@ public class UsersTests(DefaultSystem system)
     [InlineData("")]
     public async Task An_invalid_name_is_refused(string name)
     {
-        var response = await _api.Http.PostAsJsonAsync("/api/users", new { name, password = "long-enough-password" });
-        await response.ShouldBeProblemAsync(400, "INVALID_NAME");
+        var response = await _api.Anonymous.SignUpAsync(new Credentials(name, "long-enough-password"));
+        response.ShouldBeProblem(400, "INVALID_NAME");
     }
 
     [Fact]
     public async Task A_short_password_is_refused()
     {
-        var response = await _api.Http.PostAsJsonAsync("/api/users", new { name = ApiDriver.UniqueName(), password = "short" });
-        await response.ShouldBeProblemAsync(400, "WEAK_PASSWORD");
+        var response = await _api.Anonymous.SignUpAsync(new Credentials(ApiDriver.UniqueName(), "short"));
+        response.ShouldBeProblem(400, "WEAK_PASSWORD");
     }
 
     [Fact]
     public async Task Wrong_password_and_unknown_name_both_answer_bad_credentials()
     {
         var user = await _api.CreateUserAsync();
-        var wrongPassword = await _api.Http.PostAsJsonAsync("/api/auth/token", new { name = user.Name, password = "not-the-password" });
-        await wrongPassword.ShouldBeProblemAsync(401, "BAD_CREDENTIALS");
-        var unknown = await _api.Http.PostAsJsonAsync("/api/auth/token", new { name = ApiDriver.UniqueName("ghost"), password = "whatever-password" });
-        await unknown.ShouldBeProblemAsync(401, "BAD_CREDENTIALS");
+        var wrongPassword = await _api.Anonymous.SignInAsync(new Credentials(user.Name, "not-the-password"));
+        wrongPassword.ShouldBeProblem(401, "BAD_CREDENTIALS");
+        var unknown = await _api.Anonymous.SignInAsync(new Credentials(ApiDriver.UniqueName("ghost"), "whatever-password"));
+        unknown.ShouldBeProblem(401, "BAD_CREDENTIALS");
     }
 
     [Theory]
@@ -58,6 +58,7 @@ public class UsersTests(DefaultSystem system)
     [InlineData("{\"name\":5,\"password\":[]}")]
     public async Task Malformed_json_is_a_400_with_a_code(string body)
     {
+        // Raw HTTP: malformed on purpose.
         var response = await _api.Http.PostAsync("/api/users", new StringContent(body, Encoding.UTF8, "application/json"));
         await response.ShouldBeProblemAsync(400, "INVALID_REQUEST");
     }
@@ -65,18 +66,17 @@ public class UsersTests(DefaultSystem system)
     [Fact]
     public async Task Protected_routes_without_or_with_a_forged_access_token_answer_401()
     {
-        var none = await _api.Http.GetAsync("/api/balance");
-        await none.ShouldBeProblemAsync(401, "UNAUTHORIZED");
+        (await _api.Anonymous.GetBalanceAsync()).ShouldBeProblem(401, "UNAUTHORIZED");
 
         var forged = new TestUser(Guid.NewGuid(), "forger",
             "x", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJlLWZvcmdlZA");
-        var response = await _api.SendAsync(HttpMethod.Get, "/api/balance", forged);
-        await response.ShouldBeProblemAsync(401, "UNAUTHORIZED");
+        (await _api.As(forged).GetBalanceAsync()).ShouldBeProblem(401, "UNAUTHORIZED");
     }
 
     [Fact]
     public async Task Unknown_routes_answer_a_404_problem()
     {
+        // Raw HTTP: routes outside the contract.
         var response = await _api.Http.GetAsync("/api/no-such-route");
         await response.ShouldBeProblemAsync(404, "NOT_FOUND");
         (await _api.Http.GetAsync("/api/schedules/not-a-guid/seats")).StatusCode.ShouldBe(HttpStatusCode.NotFound);

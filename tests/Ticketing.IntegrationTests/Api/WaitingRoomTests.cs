@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json.Nodes;
 using Ticketing.IntegrationTests.Support;
 
 namespace Ticketing.IntegrationTests.Api;
@@ -13,19 +12,17 @@ public class WaitingRoomTests(DefaultSystem system)
     {
         var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
         var user = await _api.CreateUserAsync();
-        var response = await _api.SendAsync(HttpMethod.Post, $"/api/concerts/{concert.ConcertId}/queue", user);
-        await response.ShouldHaveStatusAsync(HttpStatusCode.Created);
-        var body = await response.ReadJsonAsync<JsonObject>();
-        body["queueToken"]!.GetValue<string>().ShouldNotBeNullOrWhiteSpace();
-        body["status"]!.GetValue<string>().ShouldBeOneOf("WAITING", "ACTIVE");
-        body["position"]!.GetValue<long>().ShouldBeGreaterThanOrEqualTo(0);
-        body["estimatedWaitSeconds"]!.GetValue<long>().ShouldBeGreaterThanOrEqualTo(0);
+        var body = (await _api.As(user).JoinQueueAsync(concert.ConcertId)).ShouldReturn(HttpStatusCode.Created);
+        body.QueueToken.ShouldNotBeNullOrWhiteSpace();
+        body.Status.ShouldBeOneOf("WAITING", "ACTIVE");
+        body.Position.ShouldBeGreaterThanOrEqualTo(0);
+        body.EstimatedWaitSeconds.ShouldBeGreaterThanOrEqualTo(0);
 
-        var ticket = new QueueTicket(concert.ConcertId, body["queueToken"]!.GetValue<string>(), "", 0);
+        var ticket = new QueueTicket(concert.ConcertId, body.QueueToken, "", 0);
         await _api.WaitUntilActiveAsync(user, ticket);
         var status = await _api.QueueStatusAsync(user, ticket);
-        status["position"]!.GetValue<long>().ShouldBe(0);
-        status["activeUntil"]!.GetValue<DateTimeOffset>().ShouldBeGreaterThan(DateTimeOffset.UtcNow);
+        status.Position.ShouldBe(0);
+        status.ActiveUntil.ShouldNotBeNull().ShouldBeGreaterThan(DateTimeOffset.UtcNow);
     }
 
     [Fact]
@@ -37,11 +34,10 @@ public class WaitingRoomTests(DefaultSystem system)
         var again = await _api.JoinAsync(user, concert.ConcertId, HttpStatusCode.OK);
         again.Token.ShouldBe(first.Token);
 
-        var concurrent = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => _api.SendAsync(HttpMethod.Post, $"/api/concerts/{concert.ConcertId}/queue", user)));
+        var concurrent = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => _api.As(user).JoinQueueAsync(concert.ConcertId)));
         foreach (var response in concurrent)
         {
-            await response.ShouldHaveStatusAsync(HttpStatusCode.OK);
-            (await response.ReadJsonAsync<JsonObject>())["queueToken"]!.GetValue<string>().ShouldBe(first.Token);
+            response.ShouldReturn(HttpStatusCode.OK).QueueToken.ShouldBe(first.Token);
         }
     }
 
@@ -50,9 +46,9 @@ public class WaitingRoomTests(DefaultSystem system)
     {
         var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
         var user = await _api.CreateUserAsync();
-        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => _api.SendAsync(HttpMethod.Post, $"/api/concerts/{concert.ConcertId}/queue", user)));
+        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => _api.As(user).JoinQueueAsync(concert.ConcertId)));
         responses.Count(r => r.StatusCode == HttpStatusCode.Created).ShouldBe(1);
-        var tokens = await Task.WhenAll(responses.Select(async r => (await r.ReadJsonAsync<JsonObject>())["queueToken"]!.GetValue<string>()));
+        var tokens = responses.Select(r => r.Content.ShouldNotBeNull($"{r.StatusCode}: {r.Body()}").QueueToken).ToArray();
         tokens.Distinct().Count().ShouldBe(1);
     }
 
@@ -62,9 +58,9 @@ public class WaitingRoomTests(DefaultSystem system)
         var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
         var user = await _api.CreateUserAsync();
         var ticket = await _api.AdmitAsync(user, concert.ConcertId);
-        (await _api.SendAsync(HttpMethod.Delete, $"/api/concerts/{concert.ConcertId}/queue", user, queueToken: ticket.Token)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
-        (await _api.QueueStatusAsync(user, ticket))["status"]!.GetValue<string>().ShouldBe("EXPIRED");
-        await (await _api.HoldAsync(user, ticket, concert.ScheduleIds[0], 1)).ShouldBeProblemAsync(401, "QUEUE_TOKEN_EXPIRED");
+        (await _api.As(user, ticket).LeaveQueueAsync(concert.ConcertId)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await _api.QueueStatusAsync(user, ticket)).Status.ShouldBe("EXPIRED");
+        (await _api.HoldAsync(user, ticket, concert.ScheduleIds[0], 1)).ShouldBeProblem(401, "QUEUE_TOKEN_EXPIRED");
 
         var fresh = await _api.JoinAsync(user, concert.ConcertId);
         fresh.Token.ShouldNotBe(ticket.Token);
@@ -74,8 +70,8 @@ public class WaitingRoomTests(DefaultSystem system)
     public async Task Joining_an_unknown_concert_is_404_and_joining_needs_sign_in()
     {
         var user = await _api.CreateUserAsync();
-        await (await _api.SendAsync(HttpMethod.Post, $"/api/concerts/{Guid.NewGuid()}/queue", user)).ShouldBeProblemAsync(404, "CONCERT_NOT_FOUND");
-        await (await _api.SendAsync(HttpMethod.Post, $"/api/concerts/{Guid.NewGuid()}/queue", null)).ShouldBeProblemAsync(401, "UNAUTHORIZED");
+        (await _api.As(user).JoinQueueAsync(Guid.NewGuid())).ShouldBeProblem(404, "CONCERT_NOT_FOUND");
+        (await _api.Anonymous.JoinQueueAsync(Guid.NewGuid())).ShouldBeProblem(401, "UNAUTHORIZED");
     }
 
     [Fact]
@@ -85,15 +81,15 @@ public class WaitingRoomTests(DefaultSystem system)
         var user = await _api.CreateUserAsync();
         var other = await _api.CreateUserAsync();
         var othersTicket = await _api.AdmitAsync(other, concert.ConcertId);
-        var path = $"/api/concerts/{concert.ConcertId}/schedules";
+        var concertId = concert.ConcertId;
 
-        await (await _api.SendAsync(HttpMethod.Get, path, user)).ShouldBeProblemAsync(401, "QUEUE_TOKEN_INVALID");
-        await (await _api.SendAsync(HttpMethod.Get, path, user, queueToken: "not-a-jwt")).ShouldBeProblemAsync(401, "QUEUE_TOKEN_INVALID");
+        (await _api.As(user).GetSchedulesAsync(concertId)).ShouldBeProblem(401, "QUEUE_TOKEN_INVALID");
+        (await _api.As(user, "not-a-jwt").GetSchedulesAsync(concertId)).ShouldBeProblem(401, "QUEUE_TOKEN_INVALID");
         var tampered = othersTicket.Token[..^4] + (othersTicket.Token.EndsWith("AAAA") ? "BBBB" : "AAAA");
-        await (await _api.SendAsync(HttpMethod.Get, path, other, queueToken: tampered)).ShouldBeProblemAsync(401, "QUEUE_TOKEN_INVALID");
-        await (await _api.SendAsync(HttpMethod.Get, path, user, queueToken: othersTicket.Token)).ShouldBeProblemAsync(401, "QUEUE_TOKEN_INVALID");
+        (await _api.As(other, tampered).GetSchedulesAsync(concertId)).ShouldBeProblem(401, "QUEUE_TOKEN_INVALID");
+        (await _api.As(user, othersTicket).GetSchedulesAsync(concertId)).ShouldBeProblem(401, "QUEUE_TOKEN_INVALID");
         // An access token is not a queue token.
-        await (await _api.SendAsync(HttpMethod.Get, path, other, queueToken: other.AccessToken)).ShouldBeProblemAsync(401, "QUEUE_TOKEN_INVALID");
+        (await _api.As(other, other.AccessToken).GetSchedulesAsync(concertId)).ShouldBeProblem(401, "QUEUE_TOKEN_INVALID");
     }
 
     [Fact]
@@ -103,8 +99,7 @@ public class WaitingRoomTests(DefaultSystem system)
         var second = await TestCatalog.CreateConcertAsync(system.Postgres);
         var user = await _api.CreateUserAsync();
         var ticket = await _api.AdmitAsync(user, first.ConcertId);
-        await (await _api.SendAsync(HttpMethod.Get, $"/api/concerts/{second.ConcertId}/schedules", user, queueToken: ticket.Token))
-            .ShouldBeProblemAsync(403, "QUEUE_TOKEN_WRONG_CONCERT");
-        await (await _api.HoldAsync(user, ticket, second.ScheduleIds[0], 1)).ShouldBeProblemAsync(403, "QUEUE_TOKEN_WRONG_CONCERT");
+        (await _api.As(user, ticket).GetSchedulesAsync(second.ConcertId)).ShouldBeProblem(403, "QUEUE_TOKEN_WRONG_CONCERT");
+        (await _api.HoldAsync(user, ticket, second.ScheduleIds[0], 1)).ShouldBeProblem(403, "QUEUE_TOKEN_WRONG_CONCERT");
     }
 }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Text.Json.Nodes;
 using Dapper;
 using Npgsql;
 using Ticketing.IntegrationTests.Support;
@@ -40,18 +39,18 @@ public class CrowdTests(DefaultSystem fixture)
 
         var responses = await Task.WhenAll(users.Select((u, i) => system.Driver.HoldAsync(u, tickets[i], concert.ScheduleIds[0], 7)));
 
-        responses.Count(r => (int)r.StatusCode >= 500).ShouldBe(0);
+        responses.Count(r => r.StatusCode >= HttpStatusCode.InternalServerError).ShouldBe(0);
         responses.Count(r => r.StatusCode == HttpStatusCode.Created).ShouldBe(1);
         var refused = responses.Where(r => r.StatusCode != HttpStatusCode.Created).ToList();
         refused.Count.ShouldBe(999);
         foreach (var response in refused)
         {
-            await response.ShouldBeProblemAsync(409, "SEAT_UNAVAILABLE");
+            response.ShouldBeProblem(409, "SEAT_UNAVAILABLE");
         }
 
         var winner = Array.FindIndex(responses, r => r.StatusCode == HttpStatusCode.Created);
-        var seats = await system.Driver.GetArrayAsync($"/api/schedules/{concert.ScheduleIds[0]}/seats", users[winner], tickets[winner].Token);
-        seats.Single(s => s!["seatNumber"]!.GetValue<int>() == 7)!["status"]!.GetValue<string>().ShouldBe("HELD");
+        var seats = (await system.Driver.As(users[winner], tickets[winner]).GetSeatsAsync(concert.ScheduleIds[0])).ShouldReturn();
+        seats.Single(s => s.SeatNumber == 7).Status.ShouldBe("HELD");
     }
 
     [Fact]
@@ -80,11 +79,12 @@ public class CrowdTests(DefaultSystem fixture)
         {
             await Until(heldAt.AddMilliseconds(1500 + i * 25));
             var response = await api.PayAsync(owners[i], ownerTickets[i], holds[i]);
-            ((int)response.StatusCode).ShouldBeLessThan(500, await response.Content.ReadAsStringAsync());
-            ownerResults[i] = response.StatusCode;
+            response.IsReceived.ShouldBeTrue(response.Error?.Message);
+            ((int)response.StatusCode).ShouldBeLessThan(500, response.Body());
+            ownerResults[i] = response.StatusCode!.Value;
             if (response.StatusCode != HttpStatusCode.Created)
             {
-                await response.ShouldBeProblemAsync(410, "HOLD_EXPIRED");
+                response.ShouldBeProblem(410, "HOLD_EXPIRED");
             }
         });
         var rivalTasks = Enumerable.Range(0, seats).Select(async i =>
@@ -94,11 +94,13 @@ public class CrowdTests(DefaultSystem fixture)
             while (DateTime.UtcNow < giveUp)
             {
                 var hold = await api.HoldAsync(rivals[i], rivalTickets[i], scheduleId, i + 1);
+                hold.IsReceived.ShouldBeTrue(hold.Error?.Message);
                 ((int)hold.StatusCode).ShouldBeLessThan(500);
                 if (hold.StatusCode == HttpStatusCode.Created)
                 {
-                    var holdId = (await hold.ReadJsonAsync<JsonObject>())["holdId"]!.GetValue<Guid>();
+                    var holdId = hold.ShouldReturn(HttpStatusCode.Created).HoldId;
                     var pay = await api.PayAsync(rivals[i], rivalTickets[i], holdId);
+                    pay.IsReceived.ShouldBeTrue(pay.Error?.Message);
                     ((int)pay.StatusCode).ShouldBeLessThan(500);
                     rivalPaid[i] = pay.StatusCode == HttpStatusCode.Created;
                     return;
@@ -145,8 +147,8 @@ public class CrowdTests(DefaultSystem fixture)
 
         await Task.Delay(TimeSpan.FromSeconds(2.3));
         var bHold = await api.HoldOkAsync(b, bTicket, concert.ScheduleIds[0], 30);
-        await (await api.PayAsync(b, bTicket, bHold)).ShouldHaveStatusAsync(HttpStatusCode.Created);
-        await (await api.PayAsync(a, aTicket, aHold)).ShouldBeProblemAsync(410, "HOLD_EXPIRED");
+        (await api.PayAsync(b, bTicket, bHold)).ShouldHaveStatus(HttpStatusCode.Created);
+        (await api.PayAsync(a, aTicket, aHold)).ShouldBeProblem(410, "HOLD_EXPIRED");
 
         (await api.BalanceAsync(a)).ShouldBe(500_000);
         (await api.BalanceAsync(b)).ShouldBe(500_000 - TestCatalog.RPrice);
@@ -179,24 +181,24 @@ public class CrowdTests(DefaultSystem fixture)
         var holdId = await api.HoldOkAsync(user, ticket, concert.ScheduleIds[0], 3);
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => api.PayAsync(user, ticket, holdId, "pay-crowd-key")));
-        responses.Count(r => (int)r.StatusCode >= 500).ShouldBe(0);
+        responses.Count(r => r.StatusCode >= HttpStatusCode.InternalServerError).ShouldBe(0);
         foreach (var response in responses.Where(r => r.StatusCode != HttpStatusCode.Created))
         {
-            await response.ShouldBeProblemAsync(409, "IDEMPOTENCY_KEY_IN_FLIGHT");
+            response.ShouldBeProblem(409, "IDEMPOTENCY_KEY_IN_FLIGHT");
         }
 
-        var bodies = await Task.WhenAll(responses.Where(r => r.StatusCode == HttpStatusCode.Created).Select(r => r.Content.ReadAsStringAsync()));
+        var bodies = responses.Where(r => r.StatusCode == HttpStatusCode.Created).Select(r => r.Body()).ToArray();
         bodies.Length.ShouldBeGreaterThanOrEqualTo(1);
         bodies.Distinct().Count().ShouldBe(1);
 
         var later = await api.PayAsync(user, ticket, holdId, "pay-crowd-key");
-        await later.ShouldHaveStatusAsync(HttpStatusCode.Created);
-        (await later.Content.ReadAsStringAsync()).ShouldBe(bodies[0]);
+        later.ShouldHaveStatus(HttpStatusCode.Created);
+        later.Body().ShouldBe(bodies[0]);
         (await api.BalanceAsync(user)).ShouldBe(1_000_000 - TestCatalog.VipPrice);
         (await TestCatalog.ScalarAsync<long>(fixture.Postgres, "SELECT count(*) FROM payments WHERE user_id = @id", new { id = user.UserId })).ShouldBe(1);
 
         // The same key with another body is refused, and changes nothing.
-        await (await api.PayAsync(user, ticket, Guid.NewGuid(), "pay-crowd-key")).ShouldBeProblemAsync(422, "IDEMPOTENCY_KEY_REUSED");
+        (await api.PayAsync(user, ticket, Guid.NewGuid(), "pay-crowd-key")).ShouldBeProblem(422, "IDEMPOTENCY_KEY_REUSED");
         (await api.BalanceAsync(user)).ShouldBe(1_000_000 - TestCatalog.VipPrice);
     }
 
@@ -228,7 +230,7 @@ public static class Crowds
 
             await Parallel.ForEachAsync(pending.Keys.ToList(), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) =>
             {
-                var status = (await api.QueueStatusAsync(users[i], tickets[i]))["status"]!.GetValue<string>();
+                var status = (await api.QueueStatusAsync(users[i], tickets[i])).Status;
                 status.ShouldNotBe("EXPIRED");
                 if (status == "ACTIVE")
                 {
@@ -253,5 +255,5 @@ public static class Crowds
     /// <summary>Charges every user <paramref name="amount"/> points.</summary>
     public static Task ChargeAllAsync(ApiDriver api, IReadOnlyList<TestUser> users, long amount) =>
         Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (user, _) =>
-            await (await api.ChargeAsync(user, amount)).ShouldHaveStatusAsync(HttpStatusCode.OK));
+            (await api.ChargeAsync(user, amount)).ShouldHaveStatus(HttpStatusCode.OK));
 }

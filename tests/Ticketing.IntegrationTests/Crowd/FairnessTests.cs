@@ -80,9 +80,8 @@ public class FairnessTests(DefaultSystem fixture)
                     }
 
                     var state = await api.QueueStatusAsync(users[i], tickets[i]);
-                    var status = state["status"]!.GetValue<string>();
-                    var position = state["position"]!.GetValue<long>();
-                    history[i].Add((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0, status, position, state["estimatedWaitSeconds"]!.GetValue<long>()));
+                    var (status, position) = (state.Status, state.Position);
+                    history[i].Add((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0, status, position, state.EstimatedWaitSeconds));
                     if (status == "WAITING")
                     {
                         round.Add((i, position));
@@ -119,8 +118,7 @@ public class FairnessTests(DefaultSystem fixture)
                 async (id, _) =>
                 {
                     var i = byToken[id];
-                    (await api.SendAsync(HttpMethod.Delete, $"/api/concerts/{concert.ConcertId}/queue", users[i], queueToken: tickets[i].Token))
-                        .StatusCode.ShouldBe(HttpStatusCode.NoContent);
+                    (await api.As(users[i], tickets[i]).LeaveQueueAsync(concert.ConcertId)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
                 });
             await Task.Delay(5);
         }

@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using Refit;
+using Ticketing.Client;
 
 namespace Ticketing.IntegrationTests.Support;
 
@@ -13,41 +14,67 @@ public sealed record TestUser(Guid UserId, string Name, string Password, string 
 public sealed record QueueTicket(Guid ConcertId, string Token, string Status, long Position);
 
 /// <summary>
-/// Drives the real Api over HTTP the way an outside client would (API.md), with small helpers for the
-/// journey steps the tests repeat. Every call is a real request to the running Api process.
+/// Drives the real Api the way an outside client would: through the typed client of Ticketing.Client
+/// (<see cref="ITicketingApi"/>), with small helpers for the journey steps the tests repeat. Every call is a real
+/// request to the running Api process. <see cref="As(TestUser?, QueueTicket?)"/> gives the client of one caller, whose
+/// tokens a handler attaches (as the Web's handler does); <see cref="Http"/> and <see cref="SendAsync"/> stay for
+/// requests the typed client cannot make on purpose: malformed bodies, hand-made headers, routes outside the contract.
 /// </summary>
-public sealed class ApiDriver(HttpClient http)
+public sealed class ApiDriver : IDisposable
 {
     private static int s_userCounter;
 
-    public HttpClient Http { get; } = http;
+    // One connection pool for every caller's client; each client only adds its own token handler in front of it.
+    private readonly SocketsHttpHandler _connections = new();
+
+    public ApiDriver(Uri apiUrl)
+    {
+        ApiUrl = apiUrl;
+        Http = new HttpClient(_connections, disposeHandler: false) { BaseAddress = apiUrl, Timeout = RequestTimeout };
+        Anonymous = As(null);
+    }
+
+    private static TimeSpan RequestTimeout => TimeSpan.FromSeconds(60);
+
+    public Uri ApiUrl { get; }
+
+    /// <summary>Raw HTTP to the Api, for input the typed client would never send.</summary>
+    public HttpClient Http { get; }
+
+    /// <summary>The typed client with no tokens at all.</summary>
+    public ITicketingApi Anonymous { get; }
 
     public static string UniqueName(string prefix = "u") =>
         $"{prefix}{Environment.ProcessId % 1000}_{Interlocked.Increment(ref s_userCounter)}_{Guid.NewGuid().ToString("N")[..6]}";
+
+    /// <summary>The typed client of <paramref name="user"/> (its access token, if any) holding <paramref name="ticket"/> (its queue token, if any).</summary>
+    public ITicketingApi As(TestUser? user, QueueTicket? ticket = null) => As(user, ticket?.Token);
+
+    /// <summary>The typed client of <paramref name="user"/> sending <paramref name="queueToken"/> as it is, forged or not.</summary>
+    public ITicketingApi As(TestUser? user, string? queueToken) =>
+        TicketingApiClient.Create(new HttpClient(new CallerHandler(user?.AccessToken, queueToken) { InnerHandler = _connections }, disposeHandler: false)
+        {
+            BaseAddress = ApiUrl,
+            Timeout = RequestTimeout,
+        });
 
     public async Task<TestUser> CreateUserAsync(string? name = null, long initialBalance = 0)
     {
         name ??= UniqueName();
         const string password = "correct-horse-battery";
-        var created = await Http.PostAsJsonAsync("/api/users", new { name, password });
-        await created.ShouldHaveStatusAsync(HttpStatusCode.Created);
-        var userId = (await created.Content.ReadFromJsonAsync<JsonObject>())!["userId"]!.GetValue<Guid>();
-
-        var tokenResponse = await Http.PostAsJsonAsync("/api/auth/token", new { name, password });
-        await tokenResponse.ShouldHaveStatusAsync(HttpStatusCode.OK);
-        var token = (await tokenResponse.Content.ReadFromJsonAsync<JsonObject>())!["accessToken"]!.GetValue<string>();
-        var user = new TestUser(userId, name, password, token);
+        var created = (await Anonymous.SignUpAsync(new Credentials(name, password))).ShouldReturn(HttpStatusCode.Created);
+        var token = (await Anonymous.SignInAsync(new Credentials(name, password))).ShouldReturn();
+        var user = new TestUser(created.UserId, name, password, token.AccessToken);
         if (initialBalance > 0)
         {
-            var charge = await SendAsync(HttpMethod.Post, "/api/balance/charges", user, new { amount = initialBalance });
-            await charge.ShouldHaveStatusAsync(HttpStatusCode.OK);
+            (await ChargeAsync(user, initialBalance)).ShouldHaveStatus(HttpStatusCode.OK);
         }
 
         return user;
     }
 
-    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, TestUser? user, object? body = null,
-        string? queueToken = null, string? idempotencyKey = null)
+    /// <summary>A raw request: <paramref name="body"/> is sent as JSON unless it already is <see cref="HttpContent"/>.</summary>
+    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, TestUser? user, object? body = null, string? queueToken = null)
     {
         var request = new HttpRequestMessage(method, path);
         if (user is not null)
@@ -57,12 +84,7 @@ public sealed class ApiDriver(HttpClient http)
 
         if (queueToken is not null)
         {
-            request.Headers.Add("X-Queue-Token", queueToken);
-        }
-
-        if (idempotencyKey is not null)
-        {
-            request.Headers.Add("Idempotency-Key", idempotencyKey);
+            request.Headers.Add(ApiContract.Headers.QueueToken, queueToken);
         }
 
         if (body is not null)
@@ -75,18 +97,12 @@ public sealed class ApiDriver(HttpClient http)
 
     public async Task<QueueTicket> JoinAsync(TestUser user, Guid concertId, HttpStatusCode expected = HttpStatusCode.Created)
     {
-        var response = await SendAsync(HttpMethod.Post, $"/api/concerts/{concertId}/queue", user);
-        await response.ShouldHaveStatusAsync(expected);
-        var json = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
-        return new QueueTicket(concertId, json["queueToken"]!.GetValue<string>(), json["status"]!.GetValue<string>(), json["position"]!.GetValue<long>());
+        var join = (await As(user).JoinQueueAsync(concertId)).ShouldReturn(expected);
+        return new QueueTicket(concertId, join.QueueToken, join.Status, join.Position);
     }
 
-    public async Task<JsonObject> QueueStatusAsync(TestUser user, QueueTicket ticket)
-    {
-        var response = await SendAsync(HttpMethod.Get, $"/api/concerts/{ticket.ConcertId}/queue", user, queueToken: ticket.Token);
-        await response.ShouldHaveStatusAsync(HttpStatusCode.OK);
-        return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
-    }
+    public async Task<QueueState> QueueStatusAsync(TestUser user, QueueTicket ticket) =>
+        (await As(user, ticket).GetQueueStatusAsync(ticket.ConcertId)).ShouldReturn();
 
     /// <summary>Polls the queue (which is also the heartbeat) until ACTIVE; fails after <paramref name="timeout"/>.</summary>
     public async Task WaitUntilActiveAsync(TestUser user, QueueTicket ticket, TimeSpan? timeout = null)
@@ -95,7 +111,7 @@ public sealed class ApiDriver(HttpClient http)
         string status;
         do
         {
-            status = (await QueueStatusAsync(user, ticket))["status"]!.GetValue<string>();
+            status = (await QueueStatusAsync(user, ticket)).Status;
             if (status == "ACTIVE")
             {
                 return;
@@ -117,39 +133,62 @@ public sealed class ApiDriver(HttpClient http)
         return ticket;
     }
 
-    public Task<HttpResponseMessage> HoldAsync(TestUser user, QueueTicket ticket, Guid scheduleId, int seatNumber) =>
-        SendAsync(HttpMethod.Post, "/api/holds", user, new { scheduleId, seatNumber }, ticket.Token);
+    public Task<IApiResponse<Hold>> HoldAsync(TestUser user, QueueTicket ticket, Guid scheduleId, int seatNumber) =>
+        As(user, ticket).HoldSeatAsync(new HoldRequest(scheduleId, seatNumber));
 
-    public async Task<Guid> HoldOkAsync(TestUser user, QueueTicket ticket, Guid scheduleId, int seatNumber)
+    public async Task<Guid> HoldOkAsync(TestUser user, QueueTicket ticket, Guid scheduleId, int seatNumber) =>
+        (await HoldAsync(user, ticket, scheduleId, seatNumber)).ShouldReturn(HttpStatusCode.Created).HoldId;
+
+    public Task<IApiResponse<Payment>> PayAsync(TestUser user, QueueTicket ticket, Guid holdId, string? idempotencyKey = null) =>
+        As(user, ticket).PayAsync(new PaymentRequest(holdId), idempotencyKey);
+
+    public Task<IApiResponse<BalanceView>> ChargeAsync(TestUser user, long amount, string? idempotencyKey = null) =>
+        As(user).ChargeAsync(new ChargeRequest(amount), idempotencyKey);
+
+    public async Task<long> BalanceAsync(TestUser user) => (await As(user).GetBalanceAsync()).ShouldReturn().Balance;
+
+    public void Dispose()
     {
-        var response = await HoldAsync(user, ticket, scheduleId, seatNumber);
-        await response.ShouldHaveStatusAsync(HttpStatusCode.Created);
-        return (await response.Content.ReadFromJsonAsync<JsonObject>())!["holdId"]!.GetValue<Guid>();
+        Http.Dispose();
+        _connections.Dispose();
     }
 
-    public Task<HttpResponseMessage> PayAsync(TestUser user, QueueTicket ticket, Guid holdId, string? idempotencyKey = null) =>
-        SendAsync(HttpMethod.Post, "/api/payments", user, new { holdId }, ticket.Token, idempotencyKey);
-
-    public Task<HttpResponseMessage> ChargeAsync(TestUser user, object amount, string? idempotencyKey = null) =>
-        SendAsync(HttpMethod.Post, "/api/balance/charges", user, new { amount }, idempotencyKey: idempotencyKey);
-
-    public async Task<long> BalanceAsync(TestUser user)
+    /// <summary>
+    /// One caller's tokens on every request (<c>Authorization: Bearer</c>, <c>X-Queue-Token</c>), and the response body kept
+    /// as received, so a test can compare answers byte for byte (an idempotent replay is the first response again).
+    /// </summary>
+    private sealed class CallerHandler(string? accessToken, string? queueToken) : DelegatingHandler
     {
-        var response = await SendAsync(HttpMethod.Get, "/api/balance", user);
-        await response.ShouldHaveStatusAsync(HttpStatusCode.OK);
-        return (await response.Content.ReadFromJsonAsync<JsonObject>())!["balance"]!.GetValue<long>();
-    }
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (accessToken is not null)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+            }
 
-    public async Task<JsonArray> GetArrayAsync(string path, TestUser? user, string? queueToken = null)
-    {
-        var response = await SendAsync(HttpMethod.Get, path, user, queueToken: queueToken);
-        await response.ShouldHaveStatusAsync(HttpStatusCode.OK);
-        return (await response.Content.ReadFromJsonAsync<JsonArray>())!;
+            if (queueToken is not null)
+            {
+                request.Headers.TryAddWithoutValidation(ApiContract.Headers.QueueToken, queueToken);
+            }
+
+            var response = await base.SendAsync(request, cancellationToken);
+            request.Options.Set(HttpAssertions.ResponseBody, await response.Content.ReadAsStringAsync(cancellationToken));
+            return response;
+        }
     }
 }
 
 public static class HttpAssertions
 {
+    /// <summary>Where a test client keeps the body of the response to a request, as received.</summary>
+    public static readonly HttpRequestOptionsKey<string> ResponseBody = new("Ticketing.IntegrationTests.ResponseBody");
+
+    /// <summary>The body of <paramref name="response"/> exactly as the Api sent it (kept by the clients of <see cref="ApiDriver.As(TestUser?, QueueTicket?)"/>).</summary>
+    public static string Body(this IApiResponse response) =>
+        response.RequestMessage?.Options.TryGetValue(ResponseBody, out var body) == true
+            ? body
+            : throw new InvalidOperationException("The response was not received through a client of ApiDriver.As.");
+
     public static async Task ShouldHaveStatusAsync(this HttpResponseMessage response, HttpStatusCode expected)
     {
         if (response.StatusCode != expected)
@@ -160,12 +199,50 @@ public static class HttpAssertions
         }
     }
 
-    /// <summary>Asserts an RFC 9457 problem with the status and the stable <c>code</c> of API.md.</summary>
-    public static async Task<JsonObject> ShouldBeProblemAsync(this HttpResponseMessage response, int status, string code)
+    public static IApiResponse ShouldHaveStatus(this IApiResponse response, HttpStatusCode expected)
     {
-        var body = await response.Content.ReadAsStringAsync();
-        ((int)response.StatusCode).ShouldBe(status, $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.PathAndQuery}: {body}");
-        response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json", body);
+        if (!response.IsReceived)
+        {
+            throw new ShouldAssertException($"{Describe(response)} got no answer, expected {(int)expected}: {response.Error}");
+        }
+
+        if (response.StatusCode != expected)
+        {
+            throw new ShouldAssertException($"{Describe(response)} answered {(int)response.StatusCode}, expected {(int)expected}. Body: {response.Body()}");
+        }
+
+        return response;
+    }
+
+    /// <summary>Asserts <paramref name="expected"/> and a readable body, and returns the body.</summary>
+    public static T ShouldReturn<T>(this IApiResponse<T> response, HttpStatusCode expected = HttpStatusCode.OK)
+        where T : class
+    {
+        response.ShouldHaveStatus(expected);
+        response.Error.ShouldBeNull($"{Describe(response)}: {response.Body()}");
+        return response.Content.ShouldNotBeNull($"{Describe(response)} answered no body");
+    }
+
+    /// <summary>Asserts an RFC 9457 problem with the status and the stable <c>code</c> of API.md.</summary>
+    public static async Task<JsonObject> ShouldBeProblemAsync(this HttpResponseMessage response, int status, string code) =>
+        ShouldBeProblem(Describe(response.RequestMessage), (int)response.StatusCode, response.Content.Headers.ContentType?.MediaType,
+            await response.Content.ReadAsStringAsync(), status, code);
+
+    /// <summary>Asserts an RFC 9457 problem with the status and the stable <c>code</c> of API.md.</summary>
+    public static JsonObject ShouldBeProblem(this IApiResponse response, int status, string code)
+    {
+        response.IsReceived.ShouldBeTrue($"{Describe(response)} got no answer: {response.Error}");
+        var error = response.Error.ShouldBeAssignableTo<ApiException>($"{Describe(response)} answered {(int)response.StatusCode}, expected a problem")!;
+        return ShouldBeProblem(Describe(response), (int)response.StatusCode, error.ContentHeaders?.ContentType?.MediaType, error.Content ?? "", status, code);
+    }
+
+    public static async Task<T> ReadJsonAsync<T>(this HttpResponseMessage response) =>
+        (await response.Content.ReadFromJsonAsync<T>(System.Text.Json.JsonSerializerOptions.Web))!;
+
+    private static JsonObject ShouldBeProblem(string request, int actualStatus, string? mediaType, string body, int status, string code)
+    {
+        actualStatus.ShouldBe(status, $"{request}: {body}");
+        mediaType.ShouldBe("application/problem+json", body);
         var json = JsonNode.Parse(body)!.AsObject();
         json["code"].ShouldNotBeNull($"no code in {body}");
         json["code"]!.GetValue<string>().ShouldBe(code, body);
@@ -174,6 +251,7 @@ public static class HttpAssertions
         return json;
     }
 
-    public static async Task<T> ReadJsonAsync<T>(this HttpResponseMessage response) =>
-        (await response.Content.ReadFromJsonAsync<T>(JsonSerializerOptions.Web))!;
+    private static string Describe(IApiResponse response) => Describe(response.RequestMessage);
+
+    private static string Describe(HttpRequestMessage? request) => $"{request?.Method} {request?.RequestUri?.PathAndQuery}";
 }

@@ -109,7 +109,7 @@ public sealed class TestSystem : IAsyncDisposable
         ApiUrl = apiUrl;
         _api = api;
         _worker = worker;
-        Driver = new ApiDriver(new HttpClient { BaseAddress = apiUrl, Timeout = TimeSpan.FromSeconds(60) });
+        Driver = new ApiDriver(apiUrl);
     }
 
     public string Name { get; }
@@ -228,7 +228,7 @@ public sealed class TestSystem : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Driver.Http.Dispose();
+        Driver.Dispose();
         await _worker.DisposeAsync();
         await _api.DisposeAsync();
     }

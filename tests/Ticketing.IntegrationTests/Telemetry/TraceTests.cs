@@ -31,7 +31,8 @@ public class TraceTests(DefaultSystem fixture)
         var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
         var user = await api.CreateUserAsync(initialBalance: 500_000);
 
-        // The click on "join": the test is the first hop.
+        // The click on "join": the test is the first hop. Raw HTTP here and for the payment below, to put a traceparent of
+        // the test's own on the wire.
         var (joinTrace, clientSpan) = (ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom());
         var join = new HttpRequestMessage(HttpMethod.Post, $"/api/concerts/{concert.ConcertId}/queue");
         join.Headers.Authorization = new("Bearer", user.AccessToken);

@@ -54,7 +54,7 @@ public partial class WebJourneyTests(DefaultSystem system)
         // Another person sees the seat as held.
         var other = await system.Driver.CreateUserAsync();
         var otherTicket = await system.Driver.AdmitAsync(other, concert.ConcertId);
-        await (await system.Driver.HoldAsync(other, otherTicket, concert.ScheduleIds[0], 12)).ShouldBeProblemAsync(409, "SEAT_UNAVAILABLE");
+        (await system.Driver.HoldAsync(other, otherTicket, concert.ScheduleIds[0], 12)).ShouldBeProblem(409, "SEAT_UNAVAILABLE");
 
         var balance = await SubmitAsync(browser, "/Balance", "/Balance", new() { ["Amount"] = "200000" });
         balance.ShouldContain("data-testid=\"balance\">200,000<");

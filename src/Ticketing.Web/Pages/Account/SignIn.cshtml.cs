@@ -1,11 +1,12 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
+using Ticketing.Client;
 using Ticketing.Web.Services;
 
 namespace Ticketing.Web.Pages.Account;
 
 /// <summary>Sign in with name and password (<c>POST /api/auth/token</c>).</summary>
-public class SignInModel(TicketingApiClient api) : TicketingPageModel
+public class SignInModel(ITicketingApi api) : TicketingPageModel
 {
     /// <summary>The account name.</summary>
     [BindProperty, Required(ErrorMessage = "Enter your name."), StringLength(32)]
@@ -27,14 +28,14 @@ public class SignInModel(TicketingApiClient api) : TicketingPageModel
             return Page();
         }
 
-        var token = await api.SignInAsync(Name.Trim(), Password, HttpContext.RequestAborted);
-        if (token.Problem is { } problem)
+        var token = await api.SignInAsync(new Credentials(Name.Trim(), Password), HttpContext.RequestAborted);
+        if (token.Problem() is { } problem)
         {
-            Error = problem.Message;
+            Error = ErrorMessages.For(problem);
             return Page();
         }
 
-        await UserSession.SignInAsync(HttpContext, Name.Trim(), token.Value!);
+        await UserSession.SignInAsync(HttpContext, Name.Trim(), token.Content!);
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/");
     }
 }

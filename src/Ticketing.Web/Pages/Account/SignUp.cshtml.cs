@@ -1,11 +1,12 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
+using Ticketing.Client;
 using Ticketing.Web.Services;
 
 namespace Ticketing.Web.Pages.Account;
 
 /// <summary>Create an account (<c>POST /api/users</c>) and sign in with it.</summary>
-public class SignUpModel(TicketingApiClient api) : TicketingPageModel
+public class SignUpModel(ITicketingApi api) : TicketingPageModel
 {
     /// <summary>3–32 letters, digits, <c>.</c>, <c>-</c>, <c>_</c> (the Api's rule).</summary>
     [BindProperty, Required(ErrorMessage = "Choose a name."), RegularExpression(@"^[A-Za-z0-9_.\-]{3,32}$", ErrorMessage = "Names are 3 to 32 letters, digits, dots, dashes or underscores.")]
@@ -27,21 +28,22 @@ public class SignUpModel(TicketingApiClient api) : TicketingPageModel
             return Page();
         }
 
-        var created = await api.SignUpAsync(Name, Password, HttpContext.RequestAborted);
-        if (created.Problem is { } problem)
+        var credentials = new Credentials(Name, Password);
+        var created = await api.SignUpAsync(credentials, HttpContext.RequestAborted);
+        if (created.Problem() is { } problem)
         {
-            Error = problem.Message;
+            Error = ErrorMessages.For(problem);
             return Page();
         }
 
-        var token = await api.SignInAsync(Name, Password, HttpContext.RequestAborted);
-        if (token.Problem is { } signInProblem)
+        var token = await api.SignInAsync(credentials, HttpContext.RequestAborted);
+        if (token.Problem() is { } signInProblem)
         {
-            Error = signInProblem.Message;
+            Error = ErrorMessages.For(signInProblem);
             return Page();
         }
 
-        await UserSession.SignInAsync(HttpContext, Name, token.Value!);
+        await UserSession.SignInAsync(HttpContext, Name, token.Content!);
         Notice = $"Welcome, {Name}! Top up your points under Balance, then pick a concert.";
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/");
     }

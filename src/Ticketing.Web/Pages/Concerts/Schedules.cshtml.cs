@@ -1,10 +1,10 @@
 using Microsoft.AspNetCore.Mvc;
-using Ticketing.Web.Services;
+using Ticketing.Client;
 
 namespace Ticketing.Web.Pages.Concerts;
 
 /// <summary>The concert's bookable dates (<c>GET /api/concerts/{id}/schedules</c>, needs an ACTIVE pass).</summary>
-public class SchedulesModel(TicketingApiClient api) : TicketingPageModel
+public class SchedulesModel(ITicketingApi api) : TicketingPageModel
 {
     /// <summary>The concert.</summary>
     [FromRoute]
@@ -16,13 +16,13 @@ public class SchedulesModel(TicketingApiClient api) : TicketingPageModel
     /// <summary>Loads the dates; without an ACTIVE pass the caller goes back to the waiting room.</summary>
     public async Task<IActionResult> OnGetAsync()
     {
-        var result = await api.GetSchedulesAsync(AccessToken, ConcertId, UserSession.QueueToken(HttpContext, ConcertId), HttpContext.RequestAborted);
-        if (result.Problem is { } problem)
+        var result = await api.GetSchedulesAsync(ConcertId, HttpContext.RequestAborted);
+        if (result.Problem() is { } problem)
         {
             return await HandleProblemAsync(problem, ConcertId) ?? Page();
         }
 
-        Schedules = result.Value!;
+        Schedules = result.Content!;
         return Page();
     }
 }

@@ -1,10 +1,10 @@
 using Microsoft.AspNetCore.Mvc;
-using Ticketing.Web.Services;
+using Ticketing.Client;
 
 namespace Ticketing.Web.Pages.Concerts;
 
 /// <summary>The 50-seat map of one date, with grade, price and status; clicking a free seat holds it (<c>POST /api/holds</c>).</summary>
-public class SeatsModel(TicketingApiClient api) : TicketingPageModel
+public class SeatsModel(ITicketingApi api) : TicketingPageModel
 {
     /// <summary>The concert (its queue pass is used).</summary>
     [FromRoute]
@@ -23,19 +23,19 @@ public class SeatsModel(TicketingApiClient api) : TicketingPageModel
     /// <summary>Holds <paramref name="seatNumber"/> and goes to the hold's page with its countdown.</summary>
     public async Task<IActionResult> OnPostHoldAsync(int seatNumber)
     {
-        var result = await api.HoldSeatAsync(AccessToken, UserSession.QueueToken(HttpContext, ConcertId), ScheduleId, seatNumber, HttpContext.RequestAborted);
-        if (result.Problem is { } problem)
+        var result = await api.HoldSeatAsync(new HoldRequest(ScheduleId, seatNumber), HttpContext.RequestAborted);
+        if (result.Problem() is { } problem)
         {
             return await HandleProblemAsync(problem, ConcertId) ?? await LoadAsync() ?? Page();
         }
 
-        return RedirectToPage("/Holds/Details", new { concertId = ConcertId, holdId = result.Value!.HoldId });
+        return RedirectToPage("/Holds/Details", new { concertId = ConcertId, holdId = result.Content!.HoldId });
     }
 
     private async Task<IActionResult?> LoadAsync()
     {
-        var result = await api.GetSeatsAsync(AccessToken, ScheduleId, UserSession.QueueToken(HttpContext, ConcertId), HttpContext.RequestAborted);
-        if (result.Problem is { } problem)
+        var result = await api.GetSeatsAsync(ScheduleId, HttpContext.RequestAborted);
+        if (result.Problem() is { } problem)
         {
             var error = Error;
             var redirect = await HandleProblemAsync(problem, ConcertId);
@@ -43,7 +43,7 @@ public class SeatsModel(TicketingApiClient api) : TicketingPageModel
             return redirect;
         }
 
-        Seats = result.Value!;
+        Seats = result.Content!;
         return null;
     }
 }

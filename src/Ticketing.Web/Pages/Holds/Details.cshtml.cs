@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
+using Ticketing.Client;
 using Ticketing.Web.Services;
 
 namespace Ticketing.Web.Pages.Holds;
@@ -7,7 +8,7 @@ namespace Ticketing.Web.Pages.Holds;
 /// A held seat with a live countdown, the balance, and Pay (<c>POST /api/payments</c> with an <c>Idempotency-Key</c>
 /// generated when the page is rendered, so a double click or a resubmitted form replays instead of paying twice) or Release.
 /// </summary>
-public class DetailsModel(TicketingApiClient api) : TicketingPageModel
+public class DetailsModel(ITicketingApi api) : TicketingPageModel
 {
     /// <summary>The concert (its queue pass is needed to pay).</summary>
     [FromRoute]
@@ -42,8 +43,8 @@ public class DetailsModel(TicketingApiClient api) : TicketingPageModel
             PaymentKey = Guid.NewGuid().ToString("N");
         }
 
-        var result = await api.PayAsync(AccessToken, UserSession.QueueToken(HttpContext, ConcertId), HoldId, PaymentKey, HttpContext.RequestAborted);
-        if (result.Problem is { } problem)
+        var result = await api.PayAsync(new PaymentRequest(HoldId), PaymentKey, HttpContext.RequestAborted);
+        if (result.Problem() is { } problem)
         {
             var redirect = await HandleProblemAsync(problem, ConcertId);
             if (redirect is not null)
@@ -59,20 +60,20 @@ public class DetailsModel(TicketingApiClient api) : TicketingPageModel
         }
 
         // The pass ends with the last held seat of the concert; then the next booking starts with a new place in line.
-        if (UserSession.QueueToken(HttpContext, ConcertId) is { } token
-            && (await api.GetQueueStatusAsync(AccessToken, ConcertId, token, HttpContext.RequestAborted)).Value is not { Status: "ACTIVE" })
+        if (UserSession.QueueToken(HttpContext, ConcertId) is not null
+            && (await api.GetQueueStatusAsync(ConcertId, HttpContext.RequestAborted)).Content is not { Status: ApiContract.QueueStatus.Active })
         {
             UserSession.ClearQueueToken(HttpContext, ConcertId);
         }
-        Notice = $"Paid {result.Value!.Amount:N0} points — your seat is confirmed. Balance: {result.Value.Balance:N0} points.";
+        Notice = $"Paid {result.Content!.Amount:N0} points — your seat is confirmed. Balance: {result.Content.Balance:N0} points.";
         return RedirectToPage("/Reservations");
     }
 
     /// <summary>Releases the seat at once.</summary>
     public async Task<IActionResult> OnPostReleaseAsync()
     {
-        var result = await api.ReleaseHoldAsync(AccessToken, HoldId, HttpContext.RequestAborted);
-        if (result.Problem is { } problem)
+        var result = await api.ReleaseHoldAsync(HoldId, HttpContext.RequestAborted);
+        if (result.Problem() is { } problem)
         {
             return await HandleProblemAsync(problem, ConcertId) ?? await LoadAsync() ?? Page();
         }
@@ -83,15 +84,15 @@ public class DetailsModel(TicketingApiClient api) : TicketingPageModel
 
     private async Task<IActionResult?> LoadAsync()
     {
-        var hold = await api.GetHoldAsync(AccessToken, HoldId, HttpContext.RequestAborted);
-        var balance = await api.GetBalanceAsync(AccessToken, HttpContext.RequestAborted);
-        if (hold.Problem is { Code: not "HOLD_NOT_FOUND" } problem)
+        var hold = await api.GetHoldAsync(HoldId, HttpContext.RequestAborted);
+        var balance = await api.GetBalanceAsync(HttpContext.RequestAborted);
+        if (hold.Problem() is { Code: not ApiContract.ErrorCodes.HoldNotFound } problem)
         {
             return await HandleProblemAsync(problem, ConcertId);
         }
 
-        Hold = hold.Value;
-        Balance = balance.Value?.Balance;
+        Hold = hold.Content;
+        Balance = balance.Content?.Balance;
         return null;
     }
 }

@@ -1,0 +1,109 @@
+namespace Ticketing.Client;
+
+// The bodies of shared/API.md, shaped after the Api's own types (src/Ticketing.Api/*/*Endpoints.cs). JSON is camelCase;
+// times are UTC; money is whole points (long). Extra fields the Api may add later are ignored on reading.
+
+/// <summary>Body of <c>POST /api/users</c> (sign-up) and <c>POST /api/auth/token</c> (sign-in).</summary>
+/// <param name="Name">3–32 letters, digits, <c>.</c>, <c>-</c>, <c>_</c>; unique whatever its case (else 400 <c>INVALID_NAME</c>, 409 <c>NAME_TAKEN</c>).</param>
+/// <param name="Password">8–128 characters (else 400 <c>WEAK_PASSWORD</c>).</param>
+public sealed record Credentials(string Name, string Password);
+
+/// <summary>Answer of <c>POST /api/users</c> (201).</summary>
+/// <param name="UserId">The new user's id.</param>
+/// <param name="Name">The name as registered.</param>
+public sealed record CreatedUser(Guid UserId, string Name);
+
+/// <summary>Answer of <c>POST /api/auth/token</c> (200).</summary>
+/// <param name="AccessToken">Sent as <c>Authorization: Bearer</c>; a JWT signed by the Api.</param>
+/// <param name="ExpiresAt">When the Api stops accepting it (UTC; default lifetime 1 h).</param>
+public sealed record AccessTokenResponse(string AccessToken, DateTimeOffset ExpiresAt);
+
+/// <summary>Answer of <c>POST /api/concerts/{concertId}/queue</c>: 201 for a new place in line, 200 with the same live token again.</summary>
+/// <param name="QueueToken">The pass, sent as <c>X-Queue-Token</c> (<see cref="ApiContract.Headers.QueueToken"/>).</param>
+/// <param name="Status">One of <see cref="ApiContract.QueueStatus"/>.</param>
+/// <param name="Position">How many are ahead; 0 when ACTIVE.</param>
+/// <param name="EstimatedWaitSeconds">Seconds until admission, from the admission tick and the line's observed speed; 0 unless WAITING.</param>
+/// <param name="ActiveUntil">When an ACTIVE pass lapses without further requests (UTC); null otherwise.</param>
+public sealed record QueueJoin(string QueueToken, string Status, long Position, long EstimatedWaitSeconds, DateTimeOffset? ActiveUntil);
+
+/// <summary>Answer of <c>GET /api/concerts/{concertId}/queue</c>; each poll is also the token's heartbeat.</summary>
+/// <param name="Status">One of <see cref="ApiContract.QueueStatus"/>.</param>
+/// <param name="Position">How many are ahead; 0 when ACTIVE.</param>
+/// <param name="EstimatedWaitSeconds">Seconds until admission; 0 unless WAITING.</param>
+/// <param name="ActiveUntil">When an ACTIVE pass lapses without further requests (UTC); null otherwise.</param>
+public sealed record QueueState(string Status, long Position, long EstimatedWaitSeconds, DateTimeOffset? ActiveUntil);
+
+/// <summary>An item of <c>GET /api/concerts</c>.</summary>
+/// <param name="ConcertId">Id, used in the queue and schedule routes.</param>
+/// <param name="Title">Title as shown to people.</param>
+/// <param name="Performer">Who plays.</param>
+/// <param name="Venue">Where.</param>
+public sealed record Concert(Guid ConcertId, string Title, string Performer, string Venue);
+
+/// <summary>An item of <c>GET /api/concerts/{concertId}/schedules</c>: only dates whose booking window is open and that have seats left.</summary>
+/// <param name="ScheduleId">Id, used in the seats route and to hold.</param>
+/// <param name="StartsAt">Show time (UTC).</param>
+/// <param name="BookingOpensAt">Booking window start (UTC).</param>
+/// <param name="BookingClosesAt">Booking window end (UTC); holds are refused with 409 <c>BOOKING_CLOSED</c> outside the window.</param>
+/// <param name="TotalSeats">Seats of the schedule (50).</param>
+/// <param name="AvailableSeats">Seats neither held nor sold right now.</param>
+public sealed record Schedule(Guid ScheduleId, DateTimeOffset StartsAt, DateTimeOffset BookingOpensAt, DateTimeOffset BookingClosesAt, int TotalSeats, int AvailableSeats);
+
+/// <summary>An item of <c>GET /api/schedules/{scheduleId}/seats</c>.</summary>
+/// <param name="SeatNumber">1..50.</param>
+/// <param name="Grade">Seat grade, e.g. <c>VIP</c> or <c>R</c>.</param>
+/// <param name="Price">Price in points.</param>
+/// <param name="Status">One of <see cref="ApiContract.SeatStatus"/>.</param>
+public sealed record Seat(int SeatNumber, string Grade, long Price, string Status);
+
+/// <summary>Body of <c>POST /api/holds</c>.</summary>
+/// <param name="ScheduleId">The schedule (404 <c>SEAT_NOT_FOUND</c> when unknown).</param>
+/// <param name="SeatNumber">1..50 (404 <c>SEAT_NOT_FOUND</c> otherwise).</param>
+public sealed record HoldRequest(Guid ScheduleId, int SeatNumber);
+
+/// <summary>A live hold of the caller: answer of <c>POST /api/holds</c> (201) and <c>GET /api/holds/{holdId}</c>.</summary>
+/// <param name="HoldId">Id, used to pay or release.</param>
+/// <param name="ScheduleId">The schedule of the seat.</param>
+/// <param name="SeatNumber">1..50.</param>
+/// <param name="Grade">Seat grade.</param>
+/// <param name="Price">Price in points, what a payment debits.</param>
+/// <param name="ExpiresAt">When the seat is released unless paid (UTC; default hold duration 5 min).</param>
+public sealed record Hold(Guid HoldId, Guid ScheduleId, int SeatNumber, string Grade, long Price, DateTimeOffset ExpiresAt);
+
+/// <summary>Body of <c>POST /api/balance/charges</c>.</summary>
+/// <param name="Amount">Points to add: 1 to the per-charge maximum (default 10,000,000), else 400 <c>INVALID_AMOUNT</c>.</param>
+public sealed record ChargeRequest(long Amount);
+
+/// <summary>Answer of <c>GET /api/balance</c> and <c>POST /api/balance/charges</c>.</summary>
+/// <param name="Balance">Points, never negative.</param>
+public sealed record BalanceView(long Balance);
+
+/// <summary>An item of <c>GET /api/balance/history</c>, newest first.</summary>
+/// <param name="Kind">One of <see cref="ApiContract.BalanceKind"/>; it says the direction.</param>
+/// <param name="Amount">Points moved, always positive.</param>
+/// <param name="BalanceAfter">The balance right after this entry, in points.</param>
+/// <param name="At">When (UTC).</param>
+public sealed record HistoryEntry(string Kind, long Amount, long BalanceAfter, DateTimeOffset At);
+
+/// <summary>Body of <c>POST /api/payments</c>.</summary>
+/// <param name="HoldId">The caller's live hold (404 <c>HOLD_NOT_FOUND</c> for anyone else's).</param>
+public sealed record PaymentRequest(Guid HoldId);
+
+/// <summary>Answer of a successful <c>POST /api/payments</c> (201).</summary>
+/// <param name="PaymentId">Id of the payment.</param>
+/// <param name="ReservationId">Id of the confirmed reservation.</param>
+/// <param name="Amount">Points debited: the seat's price.</param>
+/// <param name="PaidAt">When (UTC).</param>
+/// <param name="Balance">The balance after the debit, in points.</param>
+public sealed record Payment(Guid PaymentId, Guid ReservationId, long Amount, DateTimeOffset PaidAt, long Balance);
+
+/// <summary>An item of <c>GET /api/reservations</c>, newest payment first.</summary>
+/// <param name="ReservationId">Id; the <c>reservationId</c> of the payment that confirmed it.</param>
+/// <param name="ConcertTitle">The concert's title.</param>
+/// <param name="StartsAt">Show time (UTC).</param>
+/// <param name="SeatNumber">1..50.</param>
+/// <param name="Grade">Seat grade.</param>
+/// <param name="Price">Points paid.</param>
+/// <param name="Status">One of <see cref="ApiContract.ReservationStatus"/>.</param>
+/// <param name="PaidAt">When it was paid (UTC).</param>
+public sealed record Reservation(Guid ReservationId, string ConcertTitle, DateTimeOffset StartsAt, int SeatNumber, string Grade, long Price, string Status, DateTimeOffset PaidAt);
