@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 
@@ -21,7 +22,13 @@ public static class PostgresSetup
     public static TBuilder AddPostgres<TBuilder>(this TBuilder builder, string name = "postgres") where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddNpgsqlDataSource(builder.GetRequiredConnectionString(name));
-        builder.Services.AddDbContextPool<TicketingDbContext>((services, options) => options.UseNpgsql(services.GetRequiredService<NpgsqlDataSource>()));
+        builder.Services.AddDbContextPool<TicketingDbContext>((services, options) => options
+            .UseNpgsql(services.GetRequiredService<NpgsqlDataSource>())
+            // Npgsql already logs every command (category Npgsql.Command). A failed command surfaces as an exception that its
+            // caller maps (a unique violation is 409 NAME_TAKEN, the missing history table on a fresh database is "no
+            // migrations yet") or lets the exception handler log: EF's own "Failed executing DbCommand" error would be noise.
+            .ConfigureWarnings(warnings => warnings.Log(
+                (RelationalEventId.CommandExecuted, LogLevel.Debug), (RelationalEventId.CommandError, LogLevel.Debug))));
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>(name, tags: [Extensions.ReadyTag]);
         if (builder.IsOtlpExporterEnabled())
         {
