@@ -26,7 +26,6 @@ builder.Services.AddApiJson();
 builder.Services.AddApiProblemDetails();
 builder.Services.AddTicketingAuth();
 builder.Services.AddOpenApi();
-builder.Services.AddSingleton<DatabaseMigrator>();
 builder.Services.AddSingleton<DevCatalogSeeder>();
 
 builder.Services.AddUsers();
@@ -39,7 +38,11 @@ builder.Services.AddPayments();
 var app = builder.Build();
 
 // The schema (and, in development, the catalog) is in place before the server takes a request.
-await app.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync();
+if (!await app.Services.MigrateDatabaseAsync())
+{
+    return 1;
+}
+
 if (app.Configuration.GetValue<bool>("Ticketing:Catalog:SeedDevData"))
 {
     await app.Services.GetRequiredService<DevCatalogSeeder>().SeedAsync();
@@ -67,3 +70,4 @@ app.MapReservationsEndpoints();
 app.MapDefaultEndpoints();
 
 app.Run();
+return 0;

@@ -1,8 +1,9 @@
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Ticketing.Api.Auth;
+using Ticketing.Api.Data;
 using Ticketing.Api.Idempotency;
 using Ticketing.Api.Infrastructure;
 
@@ -42,7 +43,7 @@ public static class BalanceEndpoints
     public static IServiceCollection AddBalance(this IServiceCollection services)
     {
         services.AddOptions<BalanceOptions>().BindConfiguration(BalanceOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IdempotencyStore>();
+        services.AddScoped<IdempotencyStore>();
         return services;
     }
 
@@ -61,10 +62,10 @@ public static class BalanceEndpoints
     }
 
     /// <summary>The caller's balance in points.</summary>
-    public static async Task<Results<Ok<BalanceView>, ProblemHttpResult>> Get(HttpContext http, NpgsqlDataSource db)
+    public static async Task<Results<Ok<BalanceView>, ProblemHttpResult>> Get(HttpContext http, TicketingDbContext db)
     {
-        await using var connection = await db.OpenConnectionAsync();
-        var balance = await connection.QuerySingleOrDefaultAsync<long?>("SELECT balance FROM users WHERE id = @userId", new { userId = http.User.GetUserId() });
+        var userId = http.User.GetUserId();
+        var balance = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => (long?)u.Balance).SingleOrDefaultAsync();
         return balance is { } value ? TypedResults.Ok(new BalanceView(value)) : UnknownUser();
     }
 
@@ -72,7 +73,7 @@ public static class BalanceEndpoints
     /// Adds <c>amount</c> points (optionally under an <c>Idempotency-Key</c>) and writes a CHARGE history row, atomically.
     /// 400 <c>INVALID_AMOUNT</c> when amount is missing, ≤ 0, above the per-charge maximum, or would overflow the balance.
     /// </summary>
-    public static async Task<IResult> Charge(ChargeRequest body, HttpContext http, NpgsqlDataSource db, IdempotencyStore idempotency,
+    public static async Task<IResult> Charge(ChargeRequest body, HttpContext http, TicketingDbContext db, IdempotencyStore idempotency,
         IOptions<BalanceOptions> options, ILoggerFactory loggers)
     {
         var max = options.Value.MaxChargeAmount;
@@ -86,25 +87,13 @@ public static class BalanceEndpoints
         {
             try
             {
-                await using var connection = await db.OpenConnectionAsync();
-                await using var transaction = await connection.BeginTransactionAsync();
-                var balance = await connection.QuerySingleOrDefaultAsync<long?>(
-                    "UPDATE users SET balance = balance + @amount WHERE id = @userId RETURNING balance", new { amount, userId }, transaction);
+                var balance = await BalanceLedger.ChargeAsync(db, userId, amount, key);
                 if (balance is null)
                 {
                     return UnknownUser();
                 }
 
-                await connection.ExecuteAsync(
-                    "INSERT INTO balance_history (user_id, kind, amount, balance_after) VALUES (@userId, 'CHARGE', @amount, @balance)",
-                    new { userId, amount, balance }, transaction);
                 var view = new BalanceView(balance.Value);
-                if (key is not null)
-                {
-                    await IdempotencyStore.CompleteAsync(transaction, key, StatusCodes.Status200OK, view);
-                }
-
-                await transaction.CommitAsync();
                 loggers.CreateLogger(nameof(BalanceEndpoints)).LogInformation("User {UserId} charged {Amount} points; balance {Balance}", userId, amount, balance);
                 return TypedResults.Ok(view);
             }
@@ -116,19 +105,21 @@ public static class BalanceEndpoints
     }
 
     /// <summary>The caller's balance changes, newest first; <c>limit</c> 1..1000 (default 100).</summary>
-    public static async Task<Results<Ok<BalanceHistoryEntry[]>, ProblemHttpResult>> History(HttpContext http, NpgsqlDataSource db, int? limit)
+    public static async Task<Results<Ok<BalanceHistoryEntry[]>, ProblemHttpResult>> History(HttpContext http, TicketingDbContext db, int? limit)
     {
         if (limit is < 1 or > MaxHistoryLimit)
         {
             return ApiProblems.BadRequest(ErrorCodes.InvalidRequest, "limit is out of range", $"Use 1 to {MaxHistoryLimit}.");
         }
 
-        await using var connection = await db.OpenConnectionAsync();
-        var rows = await connection.QueryAsync<BalanceHistoryEntry>("""
-            SELECT kind, amount, balance_after AS BalanceAfter, at FROM balance_history
-            WHERE user_id = @userId ORDER BY id DESC LIMIT @limit
-            """, new { userId = http.User.GetUserId(), limit = limit ?? 100 });
-        return TypedResults.Ok(rows.ToArray());
+        var userId = http.User.GetUserId();
+        var rows = await db.BalanceHistory.AsNoTracking()
+            .Where(h => h.UserId == userId)
+            .OrderByDescending(h => h.Id)
+            .Take(limit ?? 100)
+            .Select(h => new BalanceHistoryEntry { Kind = h.Kind, Amount = h.Amount, BalanceAfter = h.BalanceAfter, At = h.At })
+            .ToArrayAsync();
+        return TypedResults.Ok(rows);
     }
 
     /// <summary>

@@ -1,7 +1,7 @@
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
+using Microsoft.EntityFrameworkCore;
 using Ticketing.Api.Auth;
+using Ticketing.Api.Data;
 using Ticketing.Api.Holds;
 using Ticketing.Api.Infrastructure;
 using Ticketing.Api.Queue;
@@ -85,23 +85,20 @@ public static class CatalogEndpoints
     }
 
     /// <summary>All concerts, by title. Anonymous.</summary>
-    public static async Task<Ok<ConcertSummary[]>> ListConcerts(NpgsqlDataSource db)
-    {
-        await using var connection = await db.OpenConnectionAsync();
-        var concerts = await connection.QueryAsync<ConcertSummary>(
-            "SELECT id AS ConcertId, title, performer, venue FROM concerts ORDER BY title, id");
-        return TypedResults.Ok(concerts.ToArray());
-    }
+    public static async Task<Ok<ConcertSummary[]>> ListConcerts(TicketingDbContext db) =>
+        TypedResults.Ok(await db.Concerts.AsNoTracking()
+            .OrderBy(c => c.Title).ThenBy(c => c.Id)
+            .Select(c => new ConcertSummary(c.Id, c.Title, c.Performer, c.Venue))
+            .ToArrayAsync());
 
     /// <summary>
     /// <b>[active]</b> Schedules of a concert whose booking window is open and that have unsold seats, by show time.
     /// 404 <c>CONCERT_NOT_FOUND</c>; queue-token errors per <see cref="IQueuePassValidator"/>.
     /// </summary>
     public static async Task<Results<Ok<ScheduleSummary[]>, ProblemHttpResult>> ListSchedules(
-        Guid concertId, HttpContext http, NpgsqlDataSource db, IQueuePassValidator queue, HoldStore holds, TimeProvider clock)
+        Guid concertId, HttpContext http, TicketingDbContext db, IQueuePassValidator queue, HoldStore holds)
     {
-        await using var connection = await db.OpenConnectionAsync();
-        if (!await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM concerts WHERE id = @concertId)", new { concertId }))
+        if (!await db.Concerts.AnyAsync(c => c.Id == concertId))
         {
             return ApiProblems.NotFound(ErrorCodes.ConcertNotFound, "No such concert");
         }
@@ -112,20 +109,23 @@ public static class CatalogEndpoints
             return check.Problem;
         }
 
-        var rows = (await connection.QueryAsync<(Guid Id, DateTime StartsAt, DateTime OpensAt, DateTime ClosesAt, int Total, int Sold)>("""
-            SELECT s.id, s.starts_at, s.booking_opens_at, s.booking_closes_at,
-                   (SELECT count(*) FROM seats st WHERE st.schedule_id = s.id)::int,
-                   (SELECT count(*) FROM reservations r WHERE r.schedule_id = s.id)::int
-            FROM schedules s
-            WHERE s.concert_id = @concertId AND now() >= s.booking_opens_at AND now() < s.booking_closes_at
-            ORDER BY s.starts_at
-            """, new { concertId })).Where(r => r.Sold < r.Total).ToList();
+        // The booking window is judged by the database's clock, as the SQL this replaced did: DateTimeOffset.UtcNow translates to now().
+        var rows = (await db.Schedules.AsNoTracking()
+            .Where(s => s.ConcertId == concertId && DateTimeOffset.UtcNow >= s.BookingOpensAt && DateTimeOffset.UtcNow < s.BookingClosesAt)
+            .OrderBy(s => s.StartsAt)
+            .Select(s => new
+            {
+                s.Id, s.StartsAt, s.BookingOpensAt, s.BookingClosesAt,
+                Total = s.Seats.Count,
+                Sold = db.Reservations.Count(r => r.ScheduleId == s.Id),
+            })
+            .ToListAsync()).Where(r => r.Sold < r.Total).ToList();
 
         var result = new List<ScheduleSummary>(rows.Count);
         foreach (var row in rows)
         {
             var held = (await holds.HeldSeatsAsync(row.Id, row.Total)).Count(h => h);
-            result.Add(new ScheduleSummary(row.Id, Utc(row.StartsAt), Utc(row.OpensAt), Utc(row.ClosesAt), row.Total, Math.Max(0, row.Total - row.Sold - held)));
+            result.Add(new ScheduleSummary(row.Id, row.StartsAt, row.BookingOpensAt, row.BookingClosesAt, row.Total, Math.Max(0, row.Total - row.Sold - held)));
         }
 
         return TypedResults.Ok(result.ToArray());
@@ -136,10 +136,9 @@ public static class CatalogEndpoints
     /// 404 <c>SCHEDULE_NOT_FOUND</c>; queue-token errors per <see cref="IQueuePassValidator"/>.
     /// </summary>
     public static async Task<Results<Ok<SeatView[]>, ProblemHttpResult>> ListSeats(
-        Guid scheduleId, HttpContext http, NpgsqlDataSource db, IQueuePassValidator queue, HoldStore holds)
+        Guid scheduleId, HttpContext http, TicketingDbContext db, IQueuePassValidator queue, HoldStore holds)
     {
-        await using var connection = await db.OpenConnectionAsync();
-        var schedule = await FindScheduleAsync(connection, scheduleId);
+        var schedule = await FindScheduleAsync(db, scheduleId);
         if (schedule is null)
         {
             return ApiProblems.NotFound(ErrorCodes.ScheduleNotFound, "No such schedule");
@@ -151,21 +150,20 @@ public static class CatalogEndpoints
             return check.Problem;
         }
 
-        var seats = await connection.QueryAsync<(int SeatNumber, string Grade, long Price, bool Sold)>("""
-            SELECT st.seat_number, st.grade, st.price, (r.id IS NOT NULL)
-            FROM seats st LEFT JOIN reservations r ON r.schedule_id = st.schedule_id AND r.seat_number = st.seat_number
-            WHERE st.schedule_id = @scheduleId ORDER BY st.seat_number
-            """, new { scheduleId });
+        var seats = await db.Seats.AsNoTracking()
+            .Where(st => st.ScheduleId == scheduleId)
+            .OrderBy(st => st.SeatNumber)
+            .Select(st => new { st.SeatNumber, st.Grade, st.Price, Sold = st.Reservation != null })
+            .ToListAsync();
         var held = await holds.HeldSeatsAsync(scheduleId, SeatsPerSchedule);
         return TypedResults.Ok(seats.Select(s => new SeatView(s.SeatNumber, s.Grade, s.Price,
             s.Sold ? SeatStatus.Sold : held[s.SeatNumber - 1] ? SeatStatus.Held : SeatStatus.Available)).ToArray());
     }
 
     /// <summary>Loads a schedule's concert and booking window; null when unknown.</summary>
-    public static Task<ScheduleInfo?> FindScheduleAsync(NpgsqlConnection connection, Guid scheduleId) =>
-        connection.QuerySingleOrDefaultAsync<ScheduleInfo>(
-            "SELECT id, concert_id AS ConcertId, booking_opens_at AS BookingOpensAt, booking_closes_at AS BookingClosesAt FROM schedules WHERE id = @scheduleId",
-            new { scheduleId });
-
-    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+    public static Task<ScheduleInfo?> FindScheduleAsync(TicketingDbContext db, Guid scheduleId) =>
+        db.Schedules.AsNoTracking()
+            .Where(s => s.Id == scheduleId)
+            .Select(s => new ScheduleInfo { Id = s.Id, ConcertId = s.ConcertId, BookingOpensAt = s.BookingOpensAt, BookingClosesAt = s.BookingClosesAt })
+            .SingleOrDefaultAsync();
 }

@@ -1,8 +1,8 @@
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
+using Microsoft.EntityFrameworkCore;
 using Ticketing.Api.Auth;
 using Ticketing.Api.Catalog;
+using Ticketing.Api.Data;
 using Ticketing.Api.Infrastructure;
 using Ticketing.Api.Queue;
 
@@ -54,7 +54,7 @@ public static class HoldsEndpoints
     /// 409 <c>SEAT_UNAVAILABLE</c> (held or sold), 409 <c>HOLD_LIMIT_REACHED</c>; queue-token errors per <see cref="IQueuePassValidator"/>.
     /// </summary>
     public static async Task<Results<Created<HoldView>, ProblemHttpResult>> Create(
-        CreateHoldRequest body, HttpContext http, NpgsqlDataSource db, IQueuePassValidator queue, HoldStore holds,
+        CreateHoldRequest body, HttpContext http, TicketingDbContext db, IQueuePassValidator queue, HoldStore holds,
         TimeProvider clock, ILoggerFactory loggers)
     {
         if (body.ScheduleId is not { } scheduleId || body.SeatNumber is not { } seatNumber)
@@ -69,8 +69,7 @@ public static class HoldsEndpoints
             return seatNotFound;
         }
 
-        await using var connection = await db.OpenConnectionAsync();
-        var schedule = await CatalogEndpoints.FindScheduleAsync(connection, scheduleId);
+        var schedule = await CatalogEndpoints.FindScheduleAsync(db, scheduleId);
         if (schedule is null)
         {
             return seatNotFound;
@@ -88,10 +87,7 @@ public static class HoldsEndpoints
             return ApiProblems.Conflict(ErrorCodes.BookingClosed, "Booking is closed for this schedule");
         }
 
-        var seat = await connection.QuerySingleOrDefaultAsync<SeatRow>("""
-            SELECT st.grade, st.price, EXISTS (SELECT 1 FROM reservations r WHERE r.schedule_id = st.schedule_id AND r.seat_number = st.seat_number) AS sold
-            FROM seats st WHERE st.schedule_id = @scheduleId AND st.seat_number = @seatNumber
-            """, new { scheduleId, seatNumber });
+        var seat = await HoldSeats.FindAsync(db, scheduleId, seatNumber);
         if (seat is null)
         {
             return seatNotFound;
@@ -148,15 +144,6 @@ public static class HoldsEndpoints
 
         ApiMetrics.HoldsEnded.Add(1, new KeyValuePair<string, object?>("reason", "released"));
         return TypedResults.NoContent();
-    }
-
-    private sealed class SeatRow
-    {
-        public string Grade { get; init; } = "";
-
-        public long Price { get; init; }
-
-        public bool Sold { get; init; }
     }
 
     /// <summary>404 <c>HOLD_NOT_FOUND</c>, the same for unknown ids and other users' holds (API.md: such ids answer 404).</summary>

@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Data.Common;
 using Dapper;
-using Npgsql;
+using Microsoft.EntityFrameworkCore;
+using Ticketing.Api.Data;
 using Ticketing.Api.Infrastructure;
 
 namespace Ticketing.Api.Idempotency;
@@ -24,9 +26,10 @@ public readonly record struct IdempotencyBegin(IdempotencyKey? Key, IResult? Ear
 /// the effect committed. A request that fails without an effect releases the key, so the client may
 /// retry with it. Repeats: same body → the first response (status and body) again; different body → 422
 /// <c>IDEMPOTENCY_KEY_REUSED</c>; while the first still runs → 409 <c>IDEMPOTENCY_KEY_IN_FLIGHT</c>.
-/// Responses are kept 24 h. An in-flight key left by a crashed process is taken over after 1 minute.
+/// Responses are kept 24 h. An in-flight key left by a crashed process is taken over after 1 minute. Scoped: its SQL runs
+/// on the request's <see cref="TicketingDbContext"/> connection (hand-written, as the hot paths it serves).
 /// </summary>
-public sealed class IdempotencyStore(NpgsqlDataSource db)
+public sealed class IdempotencyStore(TicketingDbContext db)
 {
     /// <summary>The request header.</summary>
     public const string HeaderName = "Idempotency-Key";
@@ -58,44 +61,52 @@ public sealed class IdempotencyStore(NpgsqlDataSource db)
                 $"Send one key of 1 to {MaxKeyLength} characters."));
         }
 
-        await using var connection = await db.OpenConnectionAsync();
-        for (var attempt = 0; attempt < 3; attempt++)
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync();
+        try
         {
-            // Expired rows are replaced in place; otherwise the first request to insert the key owns it.
-            var claimed = await connection.ExecuteAsync("""
-                INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES (@userId, @key, @fingerprint)
-                ON CONFLICT (user_id, key) DO UPDATE
-                    SET request_hash = EXCLUDED.request_hash, status_code = NULL, response_body = NULL, created_at = now(), completed_at = NULL
-                    WHERE idempotency_keys.created_at < now() - @retention
-                       OR (idempotency_keys.completed_at IS NULL AND idempotency_keys.created_at < now() - @inFlightTimeout
-                           AND idempotency_keys.request_hash = EXCLUDED.request_hash)
-                """, new { userId, key, fingerprint, retention = Retention, inFlightTimeout = InFlightTimeout });
-            if (claimed == 1)
+            for (var attempt = 0; attempt < 3; attempt++)
             {
-                return new(new IdempotencyKey(userId, key), null);
+                // Expired rows are replaced in place; otherwise the first request to insert the key owns it.
+                var claimed = await connection.ExecuteAsync("""
+                    INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES (@userId, @key, @fingerprint)
+                    ON CONFLICT (user_id, key) DO UPDATE
+                        SET request_hash = EXCLUDED.request_hash, status_code = NULL, response_body = NULL, created_at = now(), completed_at = NULL
+                        WHERE idempotency_keys.created_at < now() - @retention
+                           OR (idempotency_keys.completed_at IS NULL AND idempotency_keys.created_at < now() - @inFlightTimeout
+                               AND idempotency_keys.request_hash = EXCLUDED.request_hash)
+                    """, new { userId, key, fingerprint, retention = Retention, inFlightTimeout = InFlightTimeout });
+                if (claimed == 1)
+                {
+                    return new(new IdempotencyKey(userId, key), null);
+                }
+
+                var existing = await connection.QuerySingleOrDefaultAsync<StoredKey>(
+                    "SELECT request_hash AS RequestHash, status_code AS StatusCode, response_body AS ResponseBody FROM idempotency_keys WHERE user_id = @userId AND key = @key",
+                    new { userId, key });
+                if (existing is null)
+                {
+                    continue; // Released between our insert and our read: try again.
+                }
+
+                if (existing.RequestHash != fingerprint)
+                {
+                    return new(null, ApiProblems.Problem(StatusCodes.Status422UnprocessableEntity, ErrorCodes.IdempotencyKeyReused,
+                        "This Idempotency-Key was used for a different request", "Use a new key for a new request."));
+                }
+
+                return existing.StatusCode is { } status
+                    ? new(null, Results.Text(existing.ResponseBody, "application/json", Encoding.UTF8, status))
+                    : new(null, ApiProblems.Conflict(ErrorCodes.IdempotencyKeyInFlight, "A request with this Idempotency-Key is still running",
+                        "Retry in a moment to get its response."));
             }
 
-            var existing = await connection.QuerySingleOrDefaultAsync<StoredKey>(
-                "SELECT request_hash AS RequestHash, status_code AS StatusCode, response_body AS ResponseBody FROM idempotency_keys WHERE user_id = @userId AND key = @key",
-                new { userId, key });
-            if (existing is null)
-            {
-                continue; // Released between our insert and our read: try again.
-            }
-
-            if (existing.RequestHash != fingerprint)
-            {
-                return new(null, ApiProblems.Problem(StatusCodes.Status422UnprocessableEntity, ErrorCodes.IdempotencyKeyReused,
-                    "This Idempotency-Key was used for a different request", "Use a new key for a new request."));
-            }
-
-            return existing.StatusCode is { } status
-                ? new(null, Results.Text(existing.ResponseBody, "application/json", Encoding.UTF8, status))
-                : new(null, ApiProblems.Conflict(ErrorCodes.IdempotencyKeyInFlight, "A request with this Idempotency-Key is still running",
-                    "Retry in a moment to get its response."));
+            return new(null, ApiProblems.Conflict(ErrorCodes.IdempotencyKeyInFlight, "A request with this Idempotency-Key is still running"));
         }
-
-        return new(null, ApiProblems.Conflict(ErrorCodes.IdempotencyKeyInFlight, "A request with this Idempotency-Key is still running"));
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     /// <summary>
@@ -131,7 +142,7 @@ public sealed class IdempotencyStore(NpgsqlDataSource db)
     /// Stores the response of a request whose effect commits in <paramref name="transaction"/>; call it inside that
     /// transaction, so the key is completed if and only if the effect commits.
     /// </summary>
-    public static Task CompleteAsync(NpgsqlTransaction transaction, IdempotencyKey key, int statusCode, object response) =>
+    public static Task CompleteAsync(DbTransaction transaction, IdempotencyKey key, int statusCode, object response) =>
         transaction.Connection!.ExecuteAsync("""
             UPDATE idempotency_keys SET status_code = @statusCode, response_body = @body, completed_at = now()
             WHERE user_id = @UserId AND key = @Key
@@ -140,8 +151,7 @@ public sealed class IdempotencyStore(NpgsqlDataSource db)
     /// <summary>Frees a key whose request ended without an effect, so the client can retry with it.</summary>
     public async Task ReleaseAsync(IdempotencyKey key)
     {
-        await using var connection = await db.OpenConnectionAsync();
-        await connection.ExecuteAsync("DELETE FROM idempotency_keys WHERE user_id = @UserId AND key = @Key AND completed_at IS NULL", key);
+        await db.Database.GetDbConnection().ExecuteAsync("DELETE FROM idempotency_keys WHERE user_id = @UserId AND key = @Key AND completed_at IS NULL", key);
     }
 
     /// <summary>A stable SHA-256 (hex) of the operation and its meaningful body fields, e.g. <c>Fingerprint("POST /api/payments", holdId)</c>.</summary>

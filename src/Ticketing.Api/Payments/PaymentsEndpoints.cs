@@ -1,8 +1,11 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using Ticketing.Api.Auth;
 using Ticketing.Api.Balance;
+using Ticketing.Api.Data;
 using Ticketing.Api.Holds;
 using Ticketing.Api.Idempotency;
 using Ticketing.Api.Infrastructure;
@@ -52,7 +55,7 @@ public static class PaymentsEndpoints
     /// 410 <c>HOLD_EXPIRED</c> (nothing debited), 404 <c>HOLD_NOT_FOUND</c> (unknown, released or someone else's hold),
     /// 409 <c>SEAT_ALREADY_SOLD</c>; idempotency and queue-token errors as documented on their types.
     /// </summary>
-    public static async Task<IResult> Pay(PaymentRequest body, HttpContext http, NpgsqlDataSource db, HoldStore holds,
+    public static async Task<IResult> Pay(PaymentRequest body, HttpContext http, TicketingDbContext db, HoldStore holds,
         IQueuePassValidator queue, IdempotencyStore idempotency, TimeProvider clock, ILoggerFactory loggers)
     {
         if (body.HoldId is not { } holdId)
@@ -113,7 +116,7 @@ public static class PaymentsEndpoints
                 // The pass ends with the caller's last held seat of the concert, so several held seats can each be paid
                 // (the per-user cap allows up to 4). This hold ended before the check, so of payments running at once
                 // the last to finish always sees no live hold and revokes.
-                var schedules = await ScheduleIdsAsync(db, hold.ConcertId);
+                var schedules = await db.Schedules.AsNoTracking().Where(s => s.ConcertId == hold.ConcertId).Select(s => s.Id).ToListAsync();
                 if (!await holds.HasLiveHoldsAsync(userId, schedules))
                 {
                     await queue.RevokeAsync(pass);
@@ -133,16 +136,14 @@ public static class PaymentsEndpoints
 
     private static void Count(string outcome) => ApiMetrics.Payments.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
-    private static async Task<IEnumerable<Guid>> ScheduleIdsAsync(NpgsqlDataSource db, Guid concertId)
+    // Hand-written SQL on the context's connection and transaction: the conditional debit has no LINQ form that returns the
+    // new balance in one round trip, and the charge's transaction of the same shape measured twice as fast in SQL as in EF
+    // Core (README "Schema and migrations").
+    private static async Task<(IResult Result, bool SeatSold)> TryPayAsync(TicketingDbContext db, HoldRecord hold, IdempotencyKey? key, TimeProvider clock)
     {
-        await using var connection = await db.OpenConnectionAsync();
-        return await connection.QueryAsync<Guid>("SELECT id FROM schedules WHERE concert_id = @concertId", new { concertId });
-    }
-
-    private static async Task<(IResult Result, bool SeatSold)> TryPayAsync(NpgsqlDataSource db, HoldRecord hold, IdempotencyKey? key, TimeProvider clock)
-    {
-        await using var connection = await db.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
+        await using var efTransaction = await db.Database.BeginTransactionAsync();
+        var transaction = efTransaction.GetDbTransaction();
+        var connection = transaction.Connection!;
         var balance = await connection.QuerySingleOrDefaultAsync<long?>(
             "UPDATE users SET balance = balance - @Price WHERE id = @UserId AND balance >= @Price RETURNING balance",
             new { hold.Price, hold.UserId }, transaction);
@@ -183,7 +184,7 @@ public static class PaymentsEndpoints
             await IdempotencyStore.CompleteAsync(transaction, key, StatusCodes.Status201Created, confirmed);
         }
 
-        await transaction.CommitAsync();
+        await efTransaction.CommitAsync();
         return (TypedResults.Created($"/api/reservations/{confirmed.ReservationId}", confirmed), true);
     }
 }

@@ -1,9 +1,9 @@
 using Confluent.Kafka;
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Ticketing.Api.Auth;
+using Ticketing.Api.Data;
 using Ticketing.Api.Infrastructure;
 using Ticketing.WaitingRoom;
 
@@ -62,15 +62,12 @@ public static class QueueEndpoints
     /// Kafka does not take the join (nothing is kept; retry).
     /// </summary>
     public static async Task<Results<Created<JoinQueueResponse>, Ok<JoinQueueResponse>, ProblemHttpResult>> Join(
-        Guid concertId, HttpContext http, NpgsqlDataSource db, WaitingRoomStore store, QueueTokens tokens, JoinsProducer producer,
+        Guid concertId, HttpContext http, TicketingDbContext db, WaitingRoomStore store, QueueTokens tokens, JoinsProducer producer,
         IOptions<QueueOptions> options, TimeProvider clock, ILoggerFactory loggers)
     {
-        await using (var connection = await db.OpenConnectionAsync(http.RequestAborted))
+        if (!await db.Concerts.AnyAsync(c => c.Id == concertId, http.RequestAborted))
         {
-            if (!await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM concerts WHERE id = @concertId)", new { concertId }))
-            {
-                return ApiProblems.NotFound(ErrorCodes.ConcertNotFound, "No such concert");
-            }
+            return ApiProblems.NotFound(ErrorCodes.ConcertNotFound, "No such concert");
         }
 
         var logger = loggers.CreateLogger(nameof(QueueEndpoints));

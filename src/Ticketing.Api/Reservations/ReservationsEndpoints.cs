@@ -1,7 +1,7 @@
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
+using Microsoft.EntityFrameworkCore;
 using Ticketing.Api.Auth;
+using Ticketing.Api.Data;
 
 namespace Ticketing.Api.Reservations;
 
@@ -44,19 +44,24 @@ public static class ReservationsEndpoints
     }
 
     /// <summary>The caller's reservations, newest payment first.</summary>
-    public static async Task<Ok<ReservationView[]>> List(HttpContext http, NpgsqlDataSource db)
+    public static async Task<Ok<ReservationView[]>> List(HttpContext http, TicketingDbContext db)
     {
-        await using var connection = await db.OpenConnectionAsync();
-        var rows = await connection.QueryAsync<ReservationView>("""
-            SELECT r.id AS ReservationId, c.title AS ConcertTitle, s.starts_at AS StartsAt, r.seat_number AS SeatNumber,
-                   st.grade, r.price, r.status, r.paid_at AS PaidAt
-            FROM reservations r
-            JOIN schedules s ON s.id = r.schedule_id
-            JOIN concerts c ON c.id = s.concert_id
-            JOIN seats st ON st.schedule_id = r.schedule_id AND st.seat_number = r.seat_number
-            WHERE r.user_id = @userId
-            ORDER BY r.paid_at DESC, r.id
-            """, new { userId = http.User.GetUserId() });
-        return TypedResults.Ok(rows.ToArray());
+        var userId = http.User.GetUserId();
+        var rows = await db.Reservations.AsNoTracking()
+            .Where(r => r.UserId == userId)
+            .OrderByDescending(r => r.PaidAt).ThenBy(r => r.Id)
+            .Select(r => new ReservationView
+            {
+                ReservationId = r.Id,
+                ConcertTitle = r.Seat.Schedule.Concert.Title,
+                StartsAt = r.Seat.Schedule.StartsAt,
+                SeatNumber = r.SeatNumber,
+                Grade = r.Seat.Grade,
+                Price = r.Price,
+                Status = r.Status,
+                PaidAt = r.PaidAt,
+            })
+            .ToArrayAsync();
+        return TypedResults.Ok(rows);
     }
 }

@@ -1,8 +1,10 @@
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Ticketing.Api.Auth;
+using Ticketing.Api.Data;
+using Ticketing.Api.Data.Model;
 using Ticketing.Api.Infrastructure;
 
 namespace Ticketing.Api.Users;
@@ -54,7 +56,7 @@ public static class UsersEndpoints
 
     /// <summary>Creates a user with a zero balance. 400 <c>INVALID_NAME</c>/<c>WEAK_PASSWORD</c>, 409 <c>NAME_TAKEN</c>.</summary>
     public static async Task<Results<Created<UserCreated>, ProblemHttpResult>> SignUp(
-        Credentials body, NpgsqlDataSource db, IPasswordHasher<UserAccount> hasher, ILoggerFactory loggers)
+        Credentials body, TicketingDbContext db, IPasswordHasher<UserAccount> hasher, ILoggerFactory loggers)
     {
         if (!UserRules.IsValidName(body.Name))
         {
@@ -72,11 +74,12 @@ public static class UsersEndpoints
         var hash = hasher.HashPassword(account, body.Password!);
         try
         {
-            await using var connection = await db.OpenConnectionAsync();
-            await connection.ExecuteAsync("INSERT INTO users (id, name, password_hash) VALUES (@Id, @Name, @hash)", new { account.Id, account.Name, hash });
+            db.Users.Add(new User { Id = account.Id, Name = account.Name, PasswordHash = hash });
+            await db.SaveChangesAsync();
         }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {
+            // users_name_unique (lower(name)): two sign-ups of one name race to the index, and the loser gets 409.
             return ApiProblems.Conflict(ErrorCodes.NameTaken, "The name is taken", "Pick another name.");
         }
 
@@ -86,7 +89,7 @@ public static class UsersEndpoints
 
     /// <summary>Issues an access token for a name and password. 401 <c>BAD_CREDENTIALS</c> whichever of the two is wrong.</summary>
     public static async Task<Results<Ok<AccessTokenIssued>, ProblemHttpResult>> SignIn(
-        Credentials body, NpgsqlDataSource db, IPasswordHasher<UserAccount> hasher, AccessTokens tokens)
+        Credentials body, TicketingDbContext db, IPasswordHasher<UserAccount> hasher, AccessTokens tokens)
     {
         var badCredentials = ApiProblems.Problem(StatusCodes.Status401Unauthorized, ErrorCodes.BadCredentials, "Wrong name or password");
         if (string.IsNullOrEmpty(body.Name) || string.IsNullOrEmpty(body.Password) || body.Password.Length > UserRules.MaxPasswordLength)
@@ -94,9 +97,12 @@ public static class UsersEndpoints
             return badCredentials;
         }
 
-        await using var connection = await db.OpenConnectionAsync();
-        var account = await connection.QuerySingleOrDefaultAsync<UserAccount>(
-            "SELECT id, name, password_hash AS PasswordHash FROM users WHERE lower(name) = lower(@Name)", new { body.Name });
+        // lower(name) = lower(@name): the same expression as the unique index users_name_unique, so the lookup uses it.
+        var name = body.Name;
+        var account = await db.Users.AsNoTracking()
+            .Where(u => u.Name.ToLower() == name.ToLower())
+            .Select(u => new UserAccount { Id = u.Id, Name = u.Name, PasswordHash = u.PasswordHash })
+            .SingleOrDefaultAsync();
         if (account is null || hasher.VerifyHashedPassword(account, account.PasswordHash, body.Password) == PasswordVerificationResult.Failed)
         {
             return badCredentials;
