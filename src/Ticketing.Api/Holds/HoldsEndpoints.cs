@@ -69,6 +69,9 @@ public static class HoldsEndpoints
             return seatNotFound;
         }
 
+        // One pooled connection for the request's statements: EF Core leaves a connection it did not open alone, so the
+        // schedule query and the seat lookup do not each rent (and reset) one.
+        await db.Database.OpenConnectionAsync();
         var schedule = await CatalogEndpoints.FindScheduleAsync(db, scheduleId);
         if (schedule is null)
         {
