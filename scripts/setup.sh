@@ -3,11 +3,14 @@
 # builds the solution. Idempotent: a second run installs nothing and builds incrementally.
 #   scripts/setup.sh            # Release build (what run.sh and test.sh use)
 #   CONFIGURATION=Debug scripts/setup.sh
+#   SETUP_EXTRA_PACKAGES="wrk" scripts/setup.sh   # more apt packages (bench.sh needs wrk)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CONFIGURATION="${CONFIGURATION:-Release}"
 packages=(postgresql redis-server redis-tools jq)
+read -r -a extra <<<"${SETUP_EXTRA_PACKAGES:-}"
+packages+=("${extra[@]}")
 
 missing=()
 for p in "${packages[@]}"; do
