@@ -69,15 +69,13 @@ public static class HoldsEndpoints
             return seatNotFound;
         }
 
-        // One pooled connection for the request's statements: EF Core leaves a connection it did not open alone, so the
-        // schedule query and the seat lookup do not each rent (and reset) one.
-        await db.Database.OpenConnectionAsync();
-        var schedule = await CatalogEndpoints.FindScheduleAsync(db, scheduleId);
-        if (schedule is null)
+        var target = await HoldSeats.FindAsync(db, scheduleId, seatNumber);
+        if (target is null)
         {
             return seatNotFound;
         }
 
+        var schedule = target.Schedule;
         var userId = http.User.GetUserId();
         var check = await queue.CheckActiveAsync(http, userId, schedule.ConcertId);
         if (check.Problem is not null)
@@ -90,8 +88,7 @@ public static class HoldsEndpoints
             return ApiProblems.Conflict(ErrorCodes.BookingClosed, "Booking is closed for this schedule");
         }
 
-        var seat = await HoldSeats.FindAsync(db, scheduleId, seatNumber);
-        if (seat is null)
+        if (target.Seat is not { } seat)
         {
             return seatNotFound;
         }
