@@ -161,10 +161,10 @@ public static class CatalogEndpoints
     }
 
     /// <summary>Loads a schedule's concert and booking window; null when unknown.</summary>
-    public static Task<ScheduleInfo?> FindScheduleAsync(TicketingDbContext db, Guid scheduleId) => FindSchedule(db, scheduleId);
+    private static Task<ScheduleInfo?> FindScheduleAsync(TicketingDbContext db, Guid scheduleId) => FindSchedule(db, scheduleId);
 
-    // Compiled once: the hold path runs it on every attempt, and EF Core's per-call query compilation lookup is measurable
-    // there (bench/Ticketing.Benchmarks: a compiled query is on par with hand-written SQL).
+    // Compiled once: every seat-map read runs it, and a compiled EF Core query is on par with hand-written SQL
+    // (bench/Ticketing.Benchmarks), where the LINQ query costs a compilation-cache lookup per call.
     private static readonly Func<TicketingDbContext, Guid, Task<ScheduleInfo?>> FindSchedule = EF.CompileAsyncQuery(
         (TicketingDbContext db, Guid scheduleId) => db.Schedules.AsNoTracking()
             .Where(s => s.Id == scheduleId)
