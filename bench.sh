@@ -16,7 +16,7 @@ CONNECTIONS="${BENCH_CONNECTIONS:-50}"
 USERS="${BENCH_USERS:-50}"
 PORT_BASE="${BENCH_PORT_BASE:-24100}" # below Linux's ephemeral range (32768-60999), like the system's own ports
 
-SETUP_EXTRA_PACKAGES="wrk" ./scripts/setup.sh
+SETUP_EXTRA_PACKAGES="wrk bsdextrautils" ./scripts/setup.sh # bsdextrautils: column(1) for the table
 echo "==> dotnet build bench/Ticketing.Bench.HelloWorld"
 dotnet build bench/Ticketing.Bench.HelloWorld -c Release -nologo -v q -clp:NoSummary
 
