@@ -71,7 +71,7 @@ public sealed class RedisConnection(ConfigurationOptions options, ILogger<RedisC
 public static class RedisClientExtensions
 {
     /// <summary>
-    /// Registers the shared <see cref="RedisConnection"/> (and its <see cref="IConnectionMultiplexer"/>) from
+    /// Registers the shared <see cref="RedisConnection"/> from
     /// <c>ConnectionStrings:{name}</c> in StackExchange.Redis's format (<c>host:port[,option=value…]</c>), connected while
     /// the host starts, and a <c>ready</c> health check that sends <c>PING</c>.
     /// </summary>
@@ -87,7 +87,6 @@ public static class RedisClientExtensions
         options.SocketManager = SocketManager.ThreadPool;
         builder.Services.AddSingleton(services => new RedisConnection(options, services.GetRequiredService<ILogger<RedisConnection>>()));
         builder.Services.AddHostedService(services => services.GetRequiredService<RedisConnection>());
-        builder.Services.AddSingleton(services => services.GetRequiredService<RedisConnection>().Multiplexer);
         builder.Services.AddHealthChecks().AddCheck<RedisConnection.HealthCheck>(name, tags: [Extensions.ReadyTag]);
         return builder;
     }
