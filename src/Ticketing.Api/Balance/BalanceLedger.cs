@@ -26,15 +26,7 @@ public static class BalanceLedger
         {
             // One statement is one transaction in Postgres: the credit and its history row commit together or not at all,
             // in one round trip instead of BEGIN, UPDATE, INSERT, COMMIT (./bench.sh "POST /api/balance/charges").
-            await db.Database.OpenConnectionAsync();
-            try
-            {
-                return await db.Database.GetDbConnection().QuerySingleOrDefaultAsync<long?>(CreditSql, new { amount, userId });
-            }
-            finally
-            {
-                await db.Database.CloseConnectionAsync();
-            }
+            return await db.Database.GetDbConnection().QuerySingleOrDefaultAsync<long?>(CreditSql, new { amount, userId });
         }
 
         // With a key, its completion must commit with the effect (IdempotencyStore), and the stored response carries the
