@@ -52,6 +52,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseOutputCache();
 
 app.MapOpenApi();
 app.UseSwaggerUI(options =>

@@ -1,7 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 using Ticketing.Api.Auth;
-using Ticketing.Api.Data;
 using Ticketing.Api.Holds;
 using Ticketing.Api.Infrastructure;
 using Ticketing.Api.Queue;
@@ -44,39 +42,34 @@ public static class SeatStatus
     public const string Sold = "SOLD";
 }
 
-/// <summary>What the Api needs to know of a schedule to browse or hold its seats.</summary>
-public sealed class ScheduleInfo
-{
-    /// <summary>Schedule id.</summary>
-    public Guid Id { get; init; }
-
-    /// <summary>Concert id.</summary>
-    public Guid ConcertId { get; init; }
-
-    /// <summary>Booking window start.</summary>
-    public DateTimeOffset BookingOpensAt { get; init; }
-
-    /// <summary>Booking window end.</summary>
-    public DateTimeOffset BookingClosesAt { get; init; }
-
-    /// <summary>True when <paramref name="now"/> is inside the booking window.</summary>
-    public bool IsBookingOpen(DateTimeOffset now) => now >= BookingOpensAt && now < BookingClosesAt;
-}
-
-/// <summary>Concerts, schedules and seats (API.md "Catalog"). Postgres holds the catalog and SOLD; Redis holds HELD.</summary>
+/// <summary>
+/// Concerts, schedules and seats (API.md "Catalog"). Postgres holds the catalog and the reservations (the arbiter); the Api reads
+/// the catalog from memory (<see cref="CatalogCache"/>) and HELD and SOLD from Redis (seat locks, and the sold set written at each
+/// payment's commit).
+/// </summary>
 public static class CatalogEndpoints
 {
     /// <summary>Seats per schedule (seed 002 §2: seats 1..50).</summary>
     public const int SeatsPerSchedule = 50;
 
-    /// <summary>Registers the feature's services.</summary>
-    public static IServiceCollection AddCatalog(this IServiceCollection services) => services;
+    /// <summary>
+    /// Registers the in-memory catalog (<see cref="CatalogCache"/>) and its Postgres change listener, and output caching of the
+    /// anonymous concert list (ASP.NET Core output caching: in memory, only for requests without credentials, evicted by tag
+    /// <see cref="CatalogCache.OutputCacheTag"/> whenever the catalog changes).
+    /// </summary>
+    public static IServiceCollection AddCatalog(this IServiceCollection services)
+    {
+        services.AddOutputCache(options => options.AddPolicy(ConcertListPolicy, policy => policy
+            .Expire(TimeSpan.FromMinutes(10)).Tag(CatalogCache.OutputCacheTag)));
+        services.AddSingleton<CatalogCache>();
+        return services.AddHostedService<CatalogChangeListener>();
+    }
 
     /// <summary>Maps the catalog routes.</summary>
     public static IEndpointRouteBuilder MapCatalogEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api").WithTags("Catalog");
-        group.MapGet("/concerts", ListConcerts).AllowAnonymous().WithSummary("List concerts");
+        group.MapGet("/concerts", ListConcerts).AllowAnonymous().CacheOutput(ConcertListPolicy).WithSummary("List concerts");
         group.MapGet("/concerts/{concertId:guid}/schedules", ListSchedules).RequireAuthorization().WithSummary("[active] Bookable schedules of a concert")
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/schedules/{scheduleId:guid}/seats", ListSeats).RequireAuthorization().WithSummary("[active] Seats 1..50 of a schedule")
@@ -84,21 +77,20 @@ public static class CatalogEndpoints
         return app;
     }
 
-    /// <summary>All concerts, by title. Anonymous.</summary>
-    public static async Task<Ok<ConcertSummary[]>> ListConcerts(TicketingDbContext db) =>
-        TypedResults.Ok(await db.Concerts.AsNoTracking()
-            .OrderBy(c => c.Title).ThenBy(c => c.Id)
-            .Select(c => new ConcertSummary(c.Id, c.Title, c.Performer, c.Venue))
-            .ToArrayAsync());
+    private const string ConcertListPolicy = "concert-list";
+
+    /// <summary>All concerts, by title. Anonymous; served from the output cache until the catalog changes.</summary>
+    public static async Task<Ok<IReadOnlyList<ConcertSummary>>> ListConcerts(CatalogCache catalog, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await catalog.GetAsync(cancellationToken)).Concerts);
 
     /// <summary>
     /// <b>[active]</b> Schedules of a concert whose booking window is open and that have unsold seats, by show time.
     /// 404 <c>CONCERT_NOT_FOUND</c>; queue-token errors per <see cref="IQueuePassValidator"/>.
     /// </summary>
     public static async Task<Results<Ok<ScheduleSummary[]>, ProblemHttpResult>> ListSchedules(
-        Guid concertId, HttpContext http, TicketingDbContext db, IQueuePassValidator queue, HoldStore holds)
+        Guid concertId, HttpContext http, CatalogCache catalog, IQueuePassValidator queue, HoldStore holds, TimeProvider clock)
     {
-        if (!await db.Concerts.AnyAsync(c => c.Id == concertId))
+        if (!await catalog.HasConcertAsync(concertId, http.RequestAborted))
         {
             return ApiProblems.NotFound(ErrorCodes.ConcertNotFound, "No such concert");
         }
@@ -109,36 +101,37 @@ public static class CatalogEndpoints
             return check.Problem;
         }
 
-        // The booking window is judged by the database's clock, as the SQL this replaced did: DateTimeOffset.UtcNow translates to now().
-        var rows = (await db.Schedules.AsNoTracking()
-            .Where(s => s.ConcertId == concertId && DateTimeOffset.UtcNow >= s.BookingOpensAt && DateTimeOffset.UtcNow < s.BookingClosesAt)
-            .OrderBy(s => s.StartsAt)
-            .Select(s => new
-            {
-                s.Id, s.StartsAt, s.BookingOpensAt, s.BookingClosesAt,
-                Total = s.Seats.Count,
-                Sold = db.Reservations.Count(r => r.ScheduleId == s.Id),
-            })
-            .ToListAsync()).Where(r => r.Sold < r.Total).ToList();
-
-        var result = new List<ScheduleSummary>(rows.Count);
-        foreach (var row in rows)
+        var now = clock.GetUtcNow();
+        var result = new List<ScheduleSummary>();
+        foreach (var schedule in (await catalog.GetAsync(http.RequestAborted)).SchedulesByConcert.GetValueOrDefault(concertId, []))
         {
-            var held = (await holds.HeldSeatsAsync(row.Id, row.Total)).Count(h => h);
-            result.Add(new ScheduleSummary(row.Id, row.StartsAt, row.BookingOpensAt, row.BookingClosesAt, row.Total, Math.Max(0, row.Total - row.Sold - held)));
+            if (!schedule.IsBookingOpen(now))
+            {
+                continue;
+            }
+
+            var states = await holds.SeatStatesAsync(schedule.Id, SeatsPerSchedule);
+            var seats = Enumerable.Range(1, SeatsPerSchedule).Where(n => schedule.Seat(n) is not null).ToList();
+            var sold = seats.Count(n => states[n - 1] == SeatStatus.Sold);
+            if (sold < seats.Count)
+            {
+                result.Add(new ScheduleSummary(schedule.Id, schedule.StartsAt, schedule.BookingOpensAt, schedule.BookingClosesAt, seats.Count,
+                    seats.Count(n => states[n - 1] == SeatStatus.Available)));
+            }
         }
 
         return TypedResults.Ok(result.ToArray());
     }
 
     /// <summary>
-    /// <b>[active]</b> The seats 1..50 of a schedule with grade, price and status (SOLD from Postgres wins over HELD from Redis).
+    /// <b>[active]</b> The seats 1..50 of a schedule with grade, price and status (SOLD wins over HELD). Grades and prices come
+    /// from the in-memory catalog, statuses from one Redis script (<see cref="HoldStore.SeatStatesAsync"/>).
     /// 404 <c>SCHEDULE_NOT_FOUND</c>; queue-token errors per <see cref="IQueuePassValidator"/>.
     /// </summary>
     public static async Task<Results<Ok<SeatView[]>, ProblemHttpResult>> ListSeats(
-        Guid scheduleId, HttpContext http, TicketingDbContext db, IQueuePassValidator queue, HoldStore holds)
+        Guid scheduleId, HttpContext http, CatalogCache catalog, IQueuePassValidator queue, HoldStore holds)
     {
-        var schedule = await FindScheduleAsync(db, scheduleId);
+        var schedule = await catalog.FindScheduleAsync(scheduleId, http.RequestAborted);
         if (schedule is null)
         {
             return ApiProblems.NotFound(ErrorCodes.ScheduleNotFound, "No such schedule");
@@ -150,24 +143,16 @@ public static class CatalogEndpoints
             return check.Problem;
         }
 
-        var seats = await db.Seats.AsNoTracking()
-            .Where(st => st.ScheduleId == scheduleId)
-            .OrderBy(st => st.SeatNumber)
-            .Select(st => new { st.SeatNumber, st.Grade, st.Price, Sold = st.Reservation != null })
-            .ToListAsync();
-        var held = await holds.HeldSeatsAsync(scheduleId, SeatsPerSchedule);
-        return TypedResults.Ok(seats.Select(s => new SeatView(s.SeatNumber, s.Grade, s.Price,
-            s.Sold ? SeatStatus.Sold : held[s.SeatNumber - 1] ? SeatStatus.Held : SeatStatus.Available)).ToArray());
+        var states = await holds.SeatStatesAsync(scheduleId, SeatsPerSchedule);
+        var seats = new List<SeatView>(SeatsPerSchedule);
+        for (var n = 1; n <= SeatsPerSchedule; n++)
+        {
+            if (schedule.Seat(n) is { } seat)
+            {
+                seats.Add(new SeatView(n, seat.Grade, seat.Price, states[n - 1]));
+            }
+        }
+
+        return TypedResults.Ok(seats.ToArray());
     }
-
-    /// <summary>Loads a schedule's concert and booking window; null when unknown.</summary>
-    private static Task<ScheduleInfo?> FindScheduleAsync(TicketingDbContext db, Guid scheduleId) => FindSchedule(db, scheduleId);
-
-    // Compiled once: every seat-map read runs it, and a compiled EF Core query is on par with hand-written SQL
-    // (bench/Ticketing.Benchmarks), where the LINQ query costs a compilation-cache lookup per call.
-    private static readonly Func<TicketingDbContext, Guid, Task<ScheduleInfo?>> FindSchedule = EF.CompileAsyncQuery(
-        (TicketingDbContext db, Guid scheduleId) => db.Schedules.AsNoTracking()
-            .Where(s => s.Id == scheduleId)
-            .Select(s => new ScheduleInfo { Id = s.Id, ConcertId = s.ConcertId, BookingOpensAt = s.BookingOpensAt, BookingClosesAt = s.BookingClosesAt })
-            .SingleOrDefault());
 }

@@ -15,6 +15,19 @@ public static class HoldKeys
     /// <summary>The hold record <c>hold:id:{holdId}</c> (a hash), kept one day past expiry so a late payment gets 410, not 404.</summary>
     public static string Record(Guid holdId) => $"hold:id:{holdId:N}";
 
+    /// <summary>
+    /// The sold seats of a schedule <c>hold:sold:{scheduleId}</c> (a set of seat numbers), written at each payment's commit so a
+    /// hold of a sold seat is refused without Postgres. Member <c>0</c> (no seat has that number) marks the set as loaded from
+    /// Postgres's reservations (<see cref="SoldSeats"/>); without it the set is incomplete and is loaded first. No expiry.
+    /// </summary>
+    public static string Sold(Guid scheduleId) => $"hold:sold:{scheduleId:N}";
+
+    /// <summary>The member of <see cref="Sold"/> that marks the set as loaded.</summary>
+    public const string SoldLoadedMarker = "0";
+
+    /// <summary>The live holds of one user on one concert <c>hold:user:{userId}:concert:{concertId}</c> (sorted set, score = expiry in unix ms).</summary>
+    public static string UserConcertHolds(Guid userId, Guid concertId) => $"hold:user:{userId:N}:concert:{concertId:N}";
+
     /// <summary>The live holds of one user on one schedule <c>hold:user:{userId}:{scheduleId}</c> (sorted set, score = expiry in unix ms).</summary>
     public static string UserHolds(Guid userId, Guid scheduleId) => $"hold:user:{userId:N}:{scheduleId:N}";
 }

@@ -35,7 +35,7 @@ public enum HoldCreateOutcome
 /// Holds in Redis. Every change is one Lua script, so the per-user cap, the seat lock and the record move
 /// together (no check-then-act across round trips). The seat lock expires by itself (<c>PX</c>): no job frees seats.
 /// </summary>
-public sealed class HoldStore(RedisConnection redis, IOptions<HoldOptions> options, TimeProvider clock)
+public sealed class HoldStore(RedisConnection redis, SoldSeats soldSeats, IOptions<HoldOptions> options, TimeProvider clock)
 {
     /// <summary>State of a hold that still has (or had, until expiry) its seat.</summary>
     public const string Held = "held";
@@ -48,19 +48,39 @@ public sealed class HoldStore(RedisConnection redis, IOptions<HoldOptions> optio
 
     private static readonly TimeSpan RecordRetention = TimeSpan.FromDays(1);
 
-    // KEYS: seat, record, userHolds. ARGV: seatValue, durationMs, nowMs, max, recordTtlMs, then the record's field/value pairs.
+    // KEYS: seat, record, userHolds, sold, userConcertHolds. ARGV: seatValue, durationMs, nowMs, max, recordTtlMs, seatNumber,
+    // then the record's field/value pairs. Returns 1 created, 0 seat held or sold, -1 the user's limit, -2 sold set not loaded.
     private const string CreateScript = """
+        if redis.call('SISMEMBER', KEYS[4], '0') == 0 then return -2 end
+        if redis.call('SISMEMBER', KEYS[4], ARGV[6]) == 1 then return 0 end
         redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[3])
         if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[4]) then return -1 end
         if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
         local fields = {}
-        for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end
+        for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
         redis.call('HSET', KEYS[2], unpack(fields))
         redis.call('PEXPIRE', KEYS[2], ARGV[5])
         local holdId = string.sub(ARGV[1], 1, 32)
-        redis.call('ZADD', KEYS[3], tonumber(ARGV[3]) + tonumber(ARGV[2]), holdId)
+        local expiry = tonumber(ARGV[3]) + tonumber(ARGV[2])
+        redis.call('ZADD', KEYS[3], expiry, holdId)
         redis.call('PEXPIRE', KEYS[3], ARGV[2])
+        redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', ARGV[3])
+        redis.call('ZADD', KEYS[5], expiry, holdId)
+        redis.call('PEXPIRE', KEYS[5], ARGV[2])
         return 1
+        """;
+
+    // KEYS: sold, then the seat locks of seats 1..n. Returns -1 when the sold set is not loaded, else one state per seat:
+    // 2 sold, 1 held, 0 available.
+    private const string SeatStatesScript = """
+        if redis.call('SISMEMBER', KEYS[1], '0') == 0 then return -1 end
+        local states = {}
+        for i = 2, #KEYS do
+          if redis.call('SISMEMBER', KEYS[1], tostring(i - 1)) == 1 then states[i - 1] = 2
+          elseif redis.call('EXISTS', KEYS[i]) == 1 then states[i - 1] = 1
+          else states[i - 1] = 0 end
+        end
+        return states
         """;
 
     // KEYS: seat. ARGV: seatValue, claimMs. Returns the remaining ms before the claim, or -1 if the seat is not this hold's.
@@ -78,13 +98,15 @@ public sealed class HoldStore(RedisConnection redis, IOptions<HoldOptions> optio
         return 1
         """;
 
-    // KEYS: seat, record, userHolds. ARGV: seatValue, holdId, newState, requireLive (1/0).
-    // Compare-and-delete: only this hold's lock is removed, never a later hold of the same seat.
+    // KEYS: seat, record, userHolds, sold, userConcertHolds. ARGV: seatValue, holdId, newState, requireLive (1/0), seatNumber.
+    // Compare-and-delete: only this hold's lock is removed, never a later hold of the same seat. A paid hold's seat joins the sold set.
     private const string EndScript = """
         local live = redis.call('GET', KEYS[1]) == ARGV[1]
         if ARGV[4] == '1' and not live then return 0 end
         if live then redis.call('DEL', KEYS[1]) end
+        if ARGV[3] == 'paid' then redis.call('SADD', KEYS[4], ARGV[5]) end
         redis.call('ZREM', KEYS[3], ARGV[2])
+        redis.call('ZREM', KEYS[5], ARGV[2])
         if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HSET', KEYS[2], 'state', ARGV[3]) end
         return 1
         """;
@@ -94,9 +116,11 @@ public sealed class HoldStore(RedisConnection redis, IOptions<HoldOptions> optio
     private IDatabase Db => redis.Database;
 
     /// <summary>
-    /// Tries to hold <paramref name="seatNumber"/> for <paramref name="userId"/> for <see cref="HoldOptions.Duration"/>.
-    /// Returns the outcome and, when created, the record.
+    /// Tries to hold <paramref name="seatNumber"/> for <paramref name="userId"/> for <see cref="HoldOptions.Duration"/>: one Lua
+    /// script refuses a sold seat (the schedule's sold set, loaded from Postgres first if Redis does not have it), enforces the
+    /// per-user cap and takes the seat lock (<c>SET NX PX</c>). Returns the outcome and, when created, the record.
     /// </summary>
+    /// <exception cref="RedisException">Redis did not answer.</exception>
     public async Task<(HoldCreateOutcome Outcome, HoldRecord? Hold)> TryCreateAsync(Guid userId, Guid concertId, Guid scheduleId, int seatNumber, string grade, long price)
     {
         var now = clock.GetUtcNow();
@@ -106,12 +130,22 @@ public sealed class HoldStore(RedisConnection redis, IOptions<HoldOptions> optio
         RedisValue[] args =
         [
             HoldKeys.SeatValue(hold.HoldId, userId), duration, now.ToUnixTimeMilliseconds(), Options.MaxPerUserPerSchedule,
-            (long)(Options.Duration + RecordRetention).TotalMilliseconds,
+            (long)(Options.Duration + RecordRetention).TotalMilliseconds, seatNumber,
             "userId", userId.ToString("N"), "concertId", concertId.ToString("N"), "scheduleId", scheduleId.ToString("N"),
             "seatNumber", seatNumber, "grade", grade, "price", price, "expiresAt", hold.ExpiresAt.ToUnixTimeMilliseconds(), "state", Held,
         ];
-        var result = (long)await Db.EvaluateTracedAsync("hold-create", CreateScript,
-            [HoldKeys.Seat(scheduleId, seatNumber), HoldKeys.Record(hold.HoldId), HoldKeys.UserHolds(userId, scheduleId)], args);
+        RedisKey[] keys =
+        [
+            HoldKeys.Seat(scheduleId, seatNumber), HoldKeys.Record(hold.HoldId), HoldKeys.UserHolds(userId, scheduleId),
+            HoldKeys.Sold(scheduleId), HoldKeys.UserConcertHolds(userId, concertId),
+        ];
+        var result = (long)await Db.EvaluateTracedAsync("hold-create", CreateScript, keys, args);
+        if (result == -2)
+        {
+            await soldSeats.LoadAsync(scheduleId);
+            result = (long)await Db.EvaluateTracedAsync("hold-create", CreateScript, keys, args);
+        }
+
         return result switch
         {
             1 => (HoldCreateOutcome.Created, hold),
@@ -154,36 +188,54 @@ public sealed class HoldStore(RedisConnection redis, IOptions<HoldOptions> optio
             [HoldKeys.SeatValue(hold.HoldId, hold.UserId), Math.Max(0, restoreMs)]);
     }
 
-    /// <summary>Ends a hold after its seat was sold (to its owner or, in a race, to someone else).</summary>
+    /// <summary>Ends a hold after its seat was sold (to its owner or, in a race, to someone else); the seat joins the schedule's sold set.</summary>
     public Task MarkPaidAsync(HoldRecord hold) => EndAsync(hold, Paid, requireLive: false);
 
     /// <summary>Releases a live hold at its owner's request; false when it was no longer live.</summary>
     public Task<bool> ReleaseAsync(HoldRecord hold) => EndAsync(hold, Released, requireLive: true);
 
     /// <summary>
-    /// True when <paramref name="userId"/> still has a hold that has not run out on any of <paramref name="scheduleIds"/>
-    /// (the per-user hold sets, scored by expiry; paid and released holds are removed from them).
+    /// True when <paramref name="userId"/> still has a hold that has not run out on any schedule of <paramref name="concertId"/>
+    /// (the per-user, per-concert hold set, scored by expiry; paid and released holds are removed from it). One <c>ZCOUNT</c>.
     /// </summary>
-    public async Task<bool> HasLiveHoldsAsync(Guid userId, IEnumerable<Guid> scheduleIds)
+    public async Task<bool> HasLiveHoldsAsync(Guid userId, Guid concertId)
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var counts = await Task.WhenAll(scheduleIds.Select(s => Db.TracedAsync("ZCOUNT", "user-holds", () => Db.SortedSetLengthAsync(HoldKeys.UserHolds(userId, s), now, double.PositiveInfinity, Exclude.Start))));
-        return counts.Any(c => c > 0);
+        var key = HoldKeys.UserConcertHolds(userId, concertId);
+        return await Db.TracedAsync("ZCOUNT", "user-holds", () => Db.SortedSetLengthAsync(key, now, double.PositiveInfinity, Exclude.Start)) > 0;
     }
 
-    /// <summary>Which of seats 1..<paramref name="seatCount"/> of a schedule are held right now (one <c>MGET</c>).</summary>
-    public async Task<bool[]> HeldSeatsAsync(Guid scheduleId, int seatCount)
+    /// <summary>
+    /// The status of seats 1..<paramref name="seatCount"/> of a schedule right now, in one script: SOLD (the sold set, loaded from
+    /// Postgres first if Redis does not have it) wins over HELD (a seat lock exists), else AVAILABLE. Index i is seat i + 1.
+    /// </summary>
+    /// <exception cref="RedisException">Redis did not answer.</exception>
+    public async Task<string[]> SeatStatesAsync(Guid scheduleId, int seatCount)
     {
-        var keys = Enumerable.Range(1, seatCount).Select(n => (RedisKey)HoldKeys.Seat(scheduleId, n)).ToArray();
-        var values = await Db.TracedAsync("MGET", "seats", () => Db.StringGetAsync(keys));
-        return values.Select(v => v.HasValue).ToArray();
+        RedisKey[] keys = [HoldKeys.Sold(scheduleId), .. Enumerable.Range(1, seatCount).Select(n => (RedisKey)HoldKeys.Seat(scheduleId, n))];
+        var result = await Db.EvaluateTracedAsync("seat-states", SeatStatesScript, keys, []);
+        if (result.Resp2Type == ResultType.Integer)
+        {
+            await soldSeats.LoadAsync(scheduleId);
+            result = await Db.EvaluateTracedAsync("seat-states", SeatStatesScript, keys, []);
+        }
+
+        return ((long[])result!).Select(state => state switch
+        {
+            2 => Catalog.SeatStatus.Sold,
+            1 => Catalog.SeatStatus.Held,
+            _ => Catalog.SeatStatus.Available,
+        }).ToArray();
     }
 
     private async Task<bool> EndAsync(HoldRecord hold, string state, bool requireLive)
     {
         var result = (long)await Db.EvaluateTracedAsync("hold-end", EndScript,
-            [HoldKeys.Seat(hold.ScheduleId, hold.SeatNumber), HoldKeys.Record(hold.HoldId), HoldKeys.UserHolds(hold.UserId, hold.ScheduleId)],
-            [HoldKeys.SeatValue(hold.HoldId, hold.UserId), hold.HoldId.ToString("N"), state, requireLive ? "1" : "0"]);
+            [
+                HoldKeys.Seat(hold.ScheduleId, hold.SeatNumber), HoldKeys.Record(hold.HoldId), HoldKeys.UserHolds(hold.UserId, hold.ScheduleId),
+                HoldKeys.Sold(hold.ScheduleId), HoldKeys.UserConcertHolds(hold.UserId, hold.ConcertId),
+            ],
+            [HoldKeys.SeatValue(hold.HoldId, hold.UserId), hold.HoldId.ToString("N"), state, requireLive ? "1" : "0", hold.SeatNumber]);
         return result == 1;
     }
 }

@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 using Ticketing.Api.Auth;
 using Ticketing.Api.Catalog;
-using Ticketing.Api.Data;
 using Ticketing.Api.Infrastructure;
 using Ticketing.Api.Queue;
 
@@ -33,7 +31,7 @@ public static class HoldsEndpoints
     public static IServiceCollection AddHolds(this IServiceCollection services)
     {
         services.AddOptions<HoldOptions>().BindConfiguration(HoldOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        return services.AddSingleton<HoldStore>();
+        return services.AddSingleton<SoldSeats>().AddSingleton<HoldStore>();
     }
 
     /// <summary>Maps <c>POST /api/holds</c>, <c>GET /api/holds/{holdId}</c> and <c>DELETE /api/holds/{holdId}</c>.</summary>
@@ -54,7 +52,7 @@ public static class HoldsEndpoints
     /// 409 <c>SEAT_UNAVAILABLE</c> (held or sold), 409 <c>HOLD_LIMIT_REACHED</c>; queue-token errors per <see cref="IQueuePassValidator"/>.
     /// </summary>
     public static async Task<Results<Created<HoldView>, ProblemHttpResult>> Create(
-        CreateHoldRequest body, HttpContext http, TicketingDbContext db, IQueuePassValidator queue, HoldStore holds,
+        CreateHoldRequest body, HttpContext http, CatalogCache catalog, IQueuePassValidator queue, HoldStore holds,
         TimeProvider clock, ILoggerFactory loggers)
     {
         if (body.ScheduleId is not { } scheduleId || body.SeatNumber is not { } seatNumber)
@@ -69,13 +67,13 @@ public static class HoldsEndpoints
             return seatNotFound;
         }
 
-        var target = await HoldSeats.FindAsync(db, scheduleId, seatNumber);
-        if (target is null)
+        // The catalog comes from memory (CatalogCache); whether the seat is sold or held is decided by one Redis script.
+        var schedule = await catalog.FindScheduleAsync(scheduleId, http.RequestAborted);
+        if (schedule is null)
         {
             return seatNotFound;
         }
 
-        var schedule = target.Schedule;
         var userId = http.User.GetUserId();
         var check = await queue.CheckActiveAsync(http, userId, schedule.ConcertId);
         if (check.Problem is not null)
@@ -88,17 +86,12 @@ public static class HoldsEndpoints
             return ApiProblems.Conflict(ErrorCodes.BookingClosed, "Booking is closed for this schedule");
         }
 
-        if (target.Seat is not { } seat)
+        if (schedule.Seat(seatNumber) is not { } seat)
         {
             return seatNotFound;
         }
 
         var seatUnavailable = ApiProblems.Conflict(ErrorCodes.SeatUnavailable, "Seat is not available", "Someone holds or has bought this seat.");
-        if (seat.Sold)
-        {
-            return seatUnavailable;
-        }
-
         var (outcome, hold) = await holds.TryCreateAsync(userId, schedule.ConcertId, scheduleId, seatNumber, seat.Grade, seat.Price);
         ApiMetrics.Holds.Add(1, new KeyValuePair<string, object?>("outcome", outcome switch
         {
@@ -115,7 +108,7 @@ public static class HoldsEndpoints
                 return seatUnavailable;
         }
 
-        loggers.CreateLogger(nameof(HoldsEndpoints)).LogInformation(
+        loggers.CreateLogger(nameof(HoldsEndpoints)).LogDebug(
             "Hold {HoldId}: user {UserId} holds seat {SeatNumber} of schedule {ScheduleId} until {ExpiresAt:O}",
             hold!.HoldId, userId, seatNumber, scheduleId, hold.ExpiresAt);
         return TypedResults.Created($"/api/holds/{hold.HoldId}", HoldView.From(hold));

@@ -1,5 +1,7 @@
 using System.Net;
 using Ticketing.IntegrationTests.Support;
+using Ticketing.Client;
+using static Ticketing.IntegrationTests.Support.Polling;
 
 namespace Ticketing.IntegrationTests.Api;
 
@@ -8,11 +10,53 @@ public class CatalogAndHoldsTests(DefaultSystem system)
     private readonly ApiDriver _api = system.Driver;
 
     [Fact]
-    public async Task The_concert_list_is_public()
+    public async Task The_concert_list_is_public_and_shows_a_new_concert_within_seconds_of_its_commit()
     {
+        // The list is served from memory and the output cache; a catalog commit notifies the Api (LISTEN/NOTIFY), which reloads.
+        (await _api.Anonymous.GetConcertsAsync()).ShouldReturn();
         var concert = await TestCatalog.CreateConcertAsync(system.Postgres, title: "Public listing " + Guid.NewGuid());
-        var concerts = (await _api.Anonymous.GetConcertsAsync()).ShouldReturn();
-        concerts.ShouldContain(c => c.ConcertId == concert.ConcertId);
+        var seen = await EventuallyAsync(async () => (await _api.Anonymous.GetConcertsAsync()).ShouldReturn(),
+            concerts => concerts.Any(c => c.ConcertId == concert.ConcertId), TimeSpan.FromSeconds(5));
+        seen.ShouldContain(c => c.ConcertId == concert.ConcertId && c.Title.StartsWith("Public listing ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_edit_of_a_booking_window_reaches_holds_within_seconds_of_its_commit()
+    {
+        var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
+        var user = await _api.CreateUserAsync();
+        var ticket = await _api.AdmitAsync(user, concert.ConcertId);
+        await _api.HoldOkAsync(user, ticket, concert.ScheduleIds[0], 1);
+
+        await TestCatalog.ScalarAsync<int>(system.Postgres,
+            "UPDATE schedules SET booking_closes_at = now() - interval '1 minute', booking_opens_at = now() - interval '1 day' WHERE id = @id RETURNING 1",
+            new { id = concert.ScheduleIds[0] });
+        var refused = await EventuallyAsync(() => _api.HoldAsync(user, ticket, concert.ScheduleIds[0], 2),
+            // Until the edit arrives the hold may still succeed (and then the seat is taken: SEAT_UNAVAILABLE); the window is checked first.
+            response => response.Problem()?.Code == "BOOKING_CLOSED", TimeSpan.FromSeconds(5));
+        refused.ShouldBeProblem(409, "BOOKING_CLOSED");
+    }
+
+    [Fact]
+    public async Task A_sold_seat_stays_sold_when_Redis_has_lost_the_schedules_sold_set()
+    {
+        // Holds and the seat map learn SOLD from Redis (written at each payment's commit); a set that is missing is loaded from
+        // Postgres's reservations first, so a seat sold before Redis lost its data is never offered again.
+        var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
+        var scheduleId = concert.ScheduleIds[0];
+        var buyer = await _api.CreateUserAsync(initialBalance: 1_000_000);
+        var ticket = await _api.AdmitAsync(buyer, concert.ConcertId);
+        (await _api.PayAsync(buyer, ticket, await _api.HoldOkAsync(buyer, ticket, scheduleId, 7))).ShouldHaveStatus(HttpStatusCode.Created);
+        using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(system.System.Redis))
+        {
+            (await redis.GetDatabase().KeyDeleteAsync($"hold:sold:{scheduleId:N}")).ShouldBeTrue("the payment wrote the sold set");
+        }
+
+        var other = await _api.CreateUserAsync(initialBalance: 1_000_000);
+        var otherTicket = await _api.AdmitAsync(other, concert.ConcertId);
+        (await _api.HoldAsync(other, otherTicket, scheduleId, 7)).ShouldBeProblem(409, "SEAT_UNAVAILABLE");
+        (await _api.As(other, otherTicket).GetSeatsAsync(scheduleId)).ShouldReturn()[6].Status.ShouldBe("SOLD");
+        await _api.HoldOkAsync(other, otherTicket, scheduleId, 8);
     }
 
     [Fact]
@@ -24,7 +68,9 @@ public class CatalogAndHoldsTests(DefaultSystem system)
         var user = await _api.CreateUserAsync();
         var ticket = await _api.AdmitAsync(user, concert.ConcertId);
 
-        var schedules = (await _api.As(user, ticket).GetSchedulesAsync(concert.ConcertId)).ShouldReturn();
+        // The edit reaches the Api's in-memory catalog by a Postgres notification, a few milliseconds after its commit.
+        var schedules = await EventuallyAsync(async () => (await _api.As(user, ticket).GetSchedulesAsync(concert.ConcertId)).ShouldReturn(),
+            list => list.Count == 1, TimeSpan.FromSeconds(5));
         schedules.Count.ShouldBe(1);
         schedules[0].ScheduleId.ShouldBe(concert.ScheduleIds[0]);
         schedules[0].TotalSeats.ShouldBe(50);

@@ -13,7 +13,7 @@ namespace Ticketing.IntegrationTests.Telemetry;
 public class TraceTests(DefaultSystem fixture)
 {
     [Fact]
-    public async Task A_join_is_one_trace_from_the_client_through_Api_Redis_Postgres_and_Kafka_to_the_workers_admission_and_a_payment_reaches_Postgres()
+    public async Task A_join_is_one_trace_from_the_client_through_Api_Redis_and_Kafka_to_the_workers_admission_and_a_payment_reaches_Postgres()
     {
         var store = new TelemetryStore();
         var board = new ResourceBoard();
@@ -25,6 +25,9 @@ public class TraceTests(DefaultSystem fixture)
             ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
             ["OTEL_BLRP_SCHEDULE_DELAY"] = "200",
             ["OTEL_METRIC_EXPORT_INTERVAL"] = "500",
+            // Joins are logged per request at Debug (Information is for what an operator needs per sale); an engineer following
+            // one request turns its category up, as here.
+            ["Logging__LogLevel__QueueEndpoints"] = "Debug",
         });
         board.Set("api", "running", [system.ApiUrl.ToString()], new Uri(system.ApiUrl, "/health"));
         var api = system.Driver;
@@ -44,14 +47,14 @@ public class TraceTests(DefaultSystem fixture)
 
         // Spans arrive in export batches, in any order: wait for every one the assertions need.
         var spans = await EventuallyAsync(() => store.Trace(joinTrace.ToString()), s =>
-            s.Any(x => x.Service == "api" && x.Kind == "Server") && s.Any(x => x.Kind == "Producer") && s.Any(x => x.Name == "EVALSHA join") && s.Any(IsPostgres)
+            s.Any(x => x.Service == "api" && x.Kind == "Server") && s.Any(x => x.Kind == "Producer") && s.Any(x => x.Name == "EVALSHA join")
             && s.Any(x => x.Service == "queueworker" && x.Name.EndsWith(" receive", StringComparison.Ordinal))
             && s.Any(x => x.Service == "queueworker" && x.Name.EndsWith(" process", StringComparison.Ordinal)));
         var server = spans.Single(s => s.Service == "api" && s.Kind == "Server");
         server.ParentSpanId.ShouldBe(clientSpan.ToString(), "the Api continues the caller's trace (W3C traceparent)");
         server.Attributes["http.request.method"].ShouldBe("POST");
         spans.ShouldContain(s => s.Service == "api" && s.Kind == "Client" && s.Attributes.GetValueOrDefault("db.system") == "redis" && s.Name == "EVALSHA join");
-        spans.ShouldContain(s => s.Service == "api" && s.Kind == "Client" && IsPostgres(s), "the concert lookup reaches Postgres");
+        // The concert lookup is the in-memory catalog's (CatalogCache): a join reaches Postgres only for a concert the copy does not know yet.
         var producer = spans.Single(s => s.Service == "api" && s.Kind == "Producer");
         producer.Attributes["messaging.system"].ShouldBe("kafka");
         var receive = spans.Single(s => s.Service == "queueworker" && s.Kind == "Consumer" && s.Name.EndsWith(" receive", StringComparison.Ordinal));
@@ -74,9 +77,11 @@ public class TraceTests(DefaultSystem fixture)
         pay.Headers.Add("traceparent", $"00-{payTrace}-{ActivitySpanId.CreateRandom()}-01");
         await (await api.Http.SendAsync(pay)).ShouldHaveStatusAsync(HttpStatusCode.Created);
         var paySpans = await EventuallyAsync(() => store.Trace(payTrace.ToString()), s =>
-            s.Count(IsPostgres) >= 3 && s.Any(x => x.Kind == "Server") && s.Any(x => x.Name == "EVALSHA hold-claim"));
+            s.Any(IsPostgres) && s.Any(x => x.Kind == "Server") && s.Any(x => x.Name == "EVALSHA hold-claim"));
         paySpans.ShouldContain(s => s.Kind == "Server" && s.Name.Contains("/api/payments", StringComparison.Ordinal));
         paySpans.ShouldContain(s => s.Name == "EVALSHA hold-claim");
+        paySpans.ShouldContain(s => IsPostgres(s) && s.Attributes.GetValueOrDefault("db.query.text", s.Attributes.GetValueOrDefault("db.statement", "")).Contains("INSERT INTO reservations", StringComparison.Ordinal),
+            "the payment's one statement (debit, reservation, payment and history row) is a Postgres span");
 
         // Logs are exported too and carry the trace id of their request.
         await EventuallyAsync(() => store.RecentLogs(500), logs => logs.Any(l => l.Service == "api" && l.TraceId == joinTrace.ToString() && l.Message.StartsWith("Join ", StringComparison.Ordinal)));

@@ -1,0 +1,31 @@
+using Shouldly;
+
+namespace Ticketing.IntegrationTests.Support;
+
+/// <summary>Waiting for something the system does asynchronously (a notification, an admission), with a deadline.</summary>
+public static class Polling
+{
+    /// <summary>
+    /// Reads <paramref name="read"/> every 50 ms until <paramref name="done"/> holds and returns that value; fails with the last
+    /// value seen when <paramref name="timeout"/> passes first.
+    /// </summary>
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var value = await read();
+            if (done(value))
+            {
+                return value;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new ShouldAssertException($"The condition did not hold within {timeout.TotalSeconds:0.#} s; last seen: {value}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}
