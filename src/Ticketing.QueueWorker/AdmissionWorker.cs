@@ -9,11 +9,13 @@ using Ticketing.WaitingRoom.Hosting;
 namespace Ticketing.QueueWorker;
 
 /// <summary>
-/// Reads the joins topic as a member of the consumer group <see cref="QueueOptions.ConsumerGroup"/> and, every
-/// <see cref="QueueOptions.AdmissionInterval"/>, admits each concert's joins in offset order (FIFO) into the
-/// concert's Redis active set, at most <see cref="QueueOptions.AdmissionBatchSize"/> per tick and never above
-/// <see cref="QueueOptions.ActiveCapacity"/> (ARCHITECTURE.md flow 2). Offsets are committed by hand, and only
-/// past joins that Redis already holds as admitted or skipped (<see cref="JoinBacklog"/>).
+/// Reads the joins topic as a member of the consumer group <see cref="QueueOptions.ConsumerGroup"/> and admits each concert's
+/// joins in offset order (FIFO) into the concert's Redis active set, at most <see cref="QueueOptions.AdmissionBatchSize"/> per
+/// step and never above <see cref="QueueOptions.ActiveCapacity"/> (ARCHITECTURE.md flow 2). An admission step runs for a
+/// concert as soon as joins arrive while its active set has room, and as soon as a slot is freed by a leave or a payment
+/// (Redis pub/sub, <see cref="QueueKeys.SlotsFreedChannel"/>); every <see cref="QueueOptions.AdmissionInterval"/> a tick runs a
+/// step for every concert (slots freed by expiry) and commits. Offsets are committed by hand, and only past joins that Redis
+/// already holds as admitted or skipped (<see cref="JoinBacklog"/>).
 /// </summary>
 /// <remarks>
 /// Any librdkafka consumer property can be added under <c>Kafka:Consumer</c> (e.g. <c>Kafka__Consumer__debug=cgrp</c>),
@@ -27,7 +29,14 @@ public sealed class AdmissionWorker(
     private static readonly ActivitySource Source = RedisTracing.Source;
     private readonly ConcurrentDictionary<Guid, (long Active, long Waiting)> _lineSizes = new();
     private readonly ConcurrentDictionary<int, long> _lag = new();
+    private readonly ConcurrentQueue<Guid> _freed = new();
     private int _pending;
+
+    /// <summary>Most messages taken from the client's fetched queue before an admission step runs for them.</summary>
+    private const int DrainLimit = 5000;
+
+    /// <summary>Longest a Consume call blocks, so freed slots are noticed within this long (ms).</summary>
+    private const int PollMs = 20;
 
     /// <summary>Joins offered to one admission step beyond the batch size, so ended tokens in front are skipped in bulk.</summary>
     private const int SkipAhead = 1000;
@@ -92,26 +101,58 @@ public sealed class AdmissionWorker(
         logger.LogInformation("Consuming {Topic} as group {Group}; admitting up to {Batch} every {Interval} ms into active sets of {Capacity}",
             settings.JoinsTopic, settings.ConsumerGroup, settings.AdmissionBatchSize, settings.AdmissionInterval.TotalMilliseconds, settings.ActiveCapacity);
 
+        try
+        {
+            store.SubscribeSlotsFreedAsync(_freed.Enqueue).GetAwaiter().GetResult();
+        }
+        catch (StackExchange.Redis.RedisException ex)
+        {
+            logger.LogWarning(ex, "Could not subscribe to freed slots; slots freed by a leave or a payment are filled at the next tick");
+        }
+
         var nextTick = clock.GetUtcNow();
+        var arrived = new HashSet<Guid>();
+        var freed = new HashSet<Guid>();
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
                 var wait = nextTick - clock.GetUtcNow();
-                var result = consumer.Consume(wait > TimeSpan.Zero ? TimeSpan.FromMilliseconds(Math.Min(wait.TotalMilliseconds, 100)) : TimeSpan.Zero);
-                if (result is { Message: not null })
+                var result = consumer.Consume(wait > TimeSpan.Zero ? TimeSpan.FromMilliseconds(Math.Min(wait.TotalMilliseconds, PollMs)) : TimeSpan.Zero);
+                // What the client has already fetched is taken in one go, so one admission step serves a burst of joins.
+                for (var taken = 0; result is { Message: not null }; result = ++taken < DrainLimit ? consumer.Consume(TimeSpan.Zero) : null)
                 {
-                    Accept(result, backlog, settings.JoinsTopic);
+                    if (Accept(result, backlog, settings.JoinsTopic) is { } concertId)
+                    {
+                        arrived.Add(concertId);
+                    }
+                }
+
+                while (_freed.TryDequeue(out var concertId))
+                {
+                    freed.Add(concertId);
                 }
 
                 if (clock.GetUtcNow() >= nextTick)
                 {
-                    AdmitAll(backlog, settings, stoppingToken);
+                    AdmitAll(backlog, settings, null, stoppingToken);
                     Commit(consumer, backlog, backlog.OffsetsToCommit());
                     MeasureLag(consumer);
-                    Volatile.Write(ref _pending, backlog.Count);
                     nextTick = clock.GetUtcNow() + settings.AdmissionInterval;
                 }
+                else if (arrived.Count > 0 || freed.Count > 0)
+                {
+                    // New joins where the active set had room at its last step, and concerts whose slots were just freed.
+                    AdmitAll(backlog, settings, concertId => freed.Contains(concertId) || (arrived.Contains(concertId) && HasRoom(concertId, settings)), stoppingToken);
+                }
+                else
+                {
+                    continue;
+                }
+
+                arrived.Clear();
+                freed.Clear();
+                Volatile.Write(ref _pending, backlog.Count);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -126,7 +167,12 @@ public sealed class AdmissionWorker(
         }
     }
 
-    private void Accept(ConsumeResult<string, string> result, JoinBacklog backlog, string topic)
+    /// <summary>True unless the concert's last admission step left its active set full.</summary>
+    private bool HasRoom(Guid concertId, QueueOptions settings) =>
+        !_lineSizes.TryGetValue(concertId, out var sizes) || sizes.Active < settings.ActiveCapacity;
+
+    // Returns the join's concert, or null for an unreadable message.
+    private Guid? Accept(ConsumeResult<string, string> result, JoinBacklog backlog, string topic)
     {
         var parent = KafkaTracing.Extract(result.Message.Headers);
         using var activity = Source.StartActivity($"{topic} receive", ActivityKind.Consumer, parent);
@@ -142,16 +188,23 @@ public sealed class AdmissionWorker(
         {
             logger.LogWarning("Skipping unreadable message at {Offset}", result.TopicPartitionOffset);
             backlog.Consumed(result.TopicPartitionOffset);
-            return;
+            return null;
         }
 
         backlog.Add(new PendingJoin(join, result.TopicPartitionOffset, activity?.Context ?? parent));
+        return join.ConcertId;
     }
 
-    private void AdmitAll(JoinBacklog backlog, QueueOptions settings, CancellationToken stoppingToken)
+    // One admission step for each concert with pending joins, or only those 'which' picks.
+    private void AdmitAll(JoinBacklog backlog, QueueOptions settings, Func<Guid, bool>? which, CancellationToken stoppingToken)
     {
         foreach (var (partition, concertId, front) in backlog.Fronts(settings.AdmissionBatchSize + SkipAhead).ToList())
         {
+            if (which is not null && !which(concertId))
+            {
+                continue;
+            }
+
             stoppingToken.ThrowIfCancellationRequested();
             var startedAt = DateTime.UtcNow;
             AdmissionResult step;
@@ -184,7 +237,7 @@ public sealed class AdmissionWorker(
 
             QueueMetrics.Admissions.Add(step.Admitted);
             TraceAdmissions(front, step.AdmittedTokens, settings.JoinsTopic, startedAt);
-            logger.LogInformation("Admitted {Admitted} to concert {ConcertId}: active {Active}/{Capacity}, waiting {Waiting}",
+            logger.LogDebug("Admitted {Admitted} to concert {ConcertId}: active {Active}/{Capacity}, waiting {Waiting}",
                 step.Admitted, concertId, step.ActiveCount, settings.ActiveCapacity, step.WaitingCount);
         }
     }

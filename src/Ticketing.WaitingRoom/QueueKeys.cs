@@ -15,6 +15,12 @@ namespace Ticketing.WaitingRoom;
 /// </summary>
 public static class QueueKeys
 {
+    /// <summary>
+    /// Redis pub/sub channel on which a freed active slot is announced (message: the concert id, GUID "N" format), published by
+    /// the leave script (a leave, or the revocation after a payment); the QueueWorker subscribes and admits the next in line.
+    /// </summary>
+    public const string SlotsFreedChannel = "wr:slots-freed";
+
     /// <summary>Prefix of token hashes; the scripts append the token id.</summary>
     public const string TokenPrefix = "wr:tok:";
 

@@ -70,9 +70,16 @@ public sealed class WaitingRoomStore(RedisConnection redis)
         return new JoinReservation((long)result[0] == 1, Guid.ParseExact((string)result[1]!, "N"), (string)result[2]!);
     }
 
-    /// <summary>Places a reserved token in line at its Kafka <paramref name="offset"/> (join order). False when it ended or was admitted meanwhile.</summary>
-    public async Task<bool> EnqueueAsync(Guid concertId, Guid tokenId, long offset) =>
-        (long)await Database.EvaluateTracedAsync("enqueue", EnqueueScript, ConcertKeys(concertId), [Id(tokenId), offset]) == 1;
+    /// <summary>
+    /// Places a reserved token in line at its Kafka <paramref name="offset"/> (join order) and returns its state right after
+    /// (the join counts as its first heartbeat), in one script. <c>Placed</c> is false when it ended or was admitted meanwhile.
+    /// </summary>
+    public async Task<(bool Placed, QueueTokenState State)> EnqueueAsync(Guid concertId, Guid tokenId, long offset, DateTimeOffset now, QueueOptions options)
+    {
+        var result = (RedisResult[])(await Database.EvaluateTracedAsync("enqueue", EnqueueScript, [.. ConcertKeys(concertId), QueueKeys.Admissions(concertId)],
+            [Id(tokenId), offset, Ms(now), Ms(options.AbandonAfter), Ms(options.ActiveTtl), Ms(QueueOptions.TokenRetention)]))!;
+        return ((long)result[5] == 1, State(result, options));
+    }
 
     /// <summary>Removes a reserved token whose join could not be written to Kafka.</summary>
     public Task AbortAsync(Guid concertId, Guid userId, Guid tokenId) =>
@@ -86,17 +93,35 @@ public sealed class WaitingRoomStore(RedisConnection redis)
     {
         var result = (RedisResult[])(await Database.EvaluateTracedAsync("status", StatusScript, [.. ConcertKeys(concertId), QueueKeys.Admissions(concertId)],
             [Id(tokenId), Ms(now), Ms(options.AbandonAfter), Ms(options.ActiveTtl), Ms(QueueOptions.TokenRetention), touch ? 1 : 0]))!;
-        return (string?)result[0] switch
-        {
-            "WAITING" => new QueueTokenState(QueueStatus.Waiting, (long)result[1], null, WaitEstimate.ObservedRate((long)result[3], (long)result[4], options.AdmissionInterval)),
-            "ACTIVE" => new QueueTokenState(QueueStatus.Active, 0, DateTimeOffset.FromUnixTimeMilliseconds((long)result[2])),
-            _ => new QueueTokenState(QueueStatus.Expired, 0, null),
-        };
+        return State(result, options);
     }
+
+    // The answer of token_state (common.lua): {status, position, activeUntilMs, admittedLastMinute, msSinceFirstOfThem}.
+    private static QueueTokenState State(RedisResult[] result, QueueOptions options) => (string?)result[0] switch
+    {
+        "WAITING" => new QueueTokenState(QueueStatus.Waiting, (long)result[1], null, WaitEstimate.ObservedRate((long)result[3], (long)result[4], options.AdmissionInterval)),
+        "ACTIVE" => new QueueTokenState(QueueStatus.Active, 0, DateTimeOffset.FromUnixTimeMilliseconds((long)result[2])),
+        _ => new QueueTokenState(QueueStatus.Expired, 0, null),
+    };
 
     /// <summary>Ends the token (leave, or revocation after a payment): out of line and out of the active set. Idempotent.</summary>
     public Task LeaveAsync(Guid concertId, Guid userId, Guid tokenId) =>
-        Database.EvaluateTracedAsync("leave", LeaveScript, [.. ConcertKeys(concertId), QueueKeys.User(concertId, userId)], [Id(tokenId)]);
+        Database.EvaluateTracedAsync("leave", LeaveScript, [.. ConcertKeys(concertId), QueueKeys.User(concertId, userId)],
+            [Id(tokenId), QueueKeys.SlotsFreedChannel, Id(concertId)]);
+
+    /// <summary>
+    /// Calls <paramref name="onFreed"/> with the concert id whenever an active slot is freed by a leave or a revocation
+    /// (<see cref="QueueKeys.SlotsFreedChannel"/>). StackExchange.Redis subscribes again by itself after a reconnect.
+    /// </summary>
+    /// <exception cref="RedisException">Redis did not answer the subscription.</exception>
+    public Task SubscribeSlotsFreedAsync(Action<Guid> onFreed) =>
+        redis.Multiplexer.GetSubscriber().SubscribeAsync(RedisChannel.Literal(QueueKeys.SlotsFreedChannel), (_, message) =>
+        {
+            if (Guid.TryParseExact(message.ToString(), "N", out var concertId))
+            {
+                onFreed(concertId);
+            }
+        });
 
     /// <summary>
     /// One admission step for a concert (see admit.lua): frees expired slots, drops abandoned tokens, then

@@ -1,9 +1,8 @@
 using Confluent.Kafka;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Ticketing.Api.Auth;
-using Ticketing.Api.Data;
+using Ticketing.Api.Catalog;
 using Ticketing.Api.Infrastructure;
 using Ticketing.WaitingRoom;
 
@@ -62,10 +61,10 @@ public static class QueueEndpoints
     /// Kafka does not take the join (nothing is kept; retry).
     /// </summary>
     public static async Task<Results<Created<JoinQueueResponse>, Ok<JoinQueueResponse>, ProblemHttpResult>> Join(
-        Guid concertId, HttpContext http, TicketingDbContext db, WaitingRoomStore store, QueueTokens tokens, JoinsProducer producer,
+        Guid concertId, HttpContext http, CatalogCache catalog, WaitingRoomStore store, QueueTokens tokens, JoinsProducer producer,
         IOptions<QueueOptions> options, TimeProvider clock, ILoggerFactory loggers)
     {
-        if (!await db.Concerts.AnyAsync(c => c.Id == concertId, http.RequestAborted))
+        if (!await catalog.HasConcertAsync(concertId, http.RequestAborted))
         {
             return ApiProblems.NotFound(ErrorCodes.ConcertNotFound, "No such concert");
         }
@@ -76,15 +75,17 @@ public static class QueueEndpoints
         var newTokenId = Guid.NewGuid();
         var reservation = await store.JoinAsync(concertId, userId, newTokenId, tokens.Issue(newTokenId, userId, concertId, now), now, options.Value.AbandonAfter);
 
+        QueueTokenState state;
         if (reservation.Created)
         {
             try
             {
-                // Not bound to RequestAborted: once the join is on its way to Kafka it is finished either way.
+                // Not bound to RequestAborted: once the join is on its way to Kafka it is finished either way. Concurrent joins share
+                // the producer's batches (linger.ms), so each request waits for its own acknowledgement without serialising the others.
                 var offset = await producer.ProduceAsync(new JoinMessage(reservation.TokenId, userId, concertId, now), CancellationToken.None);
-                await store.EnqueueAsync(concertId, reservation.TokenId, offset);
+                (_, state) = await store.EnqueueAsync(concertId, reservation.TokenId, offset, clock.GetUtcNow(), options.Value);
                 QueueMetrics.Joins.Add(1);
-                logger.LogInformation("Join {TokenId}: user {UserId} in line for concert {ConcertId} at offset {Offset}",
+                logger.LogDebug("Join {TokenId}: user {UserId} in line for concert {ConcertId} at offset {Offset}",
                     reservation.TokenId, userId, concertId, offset);
             }
             catch (KafkaException ex)
@@ -95,8 +96,11 @@ public static class QueueEndpoints
                     "The waiting room is unavailable", "Your join was not recorded; try again in a moment.");
             }
         }
+        else
+        {
+            state = await store.StatusAsync(concertId, reservation.TokenId, clock.GetUtcNow(), options.Value, touch: true);
+        }
 
-        var state = await store.StatusAsync(concertId, reservation.TokenId, clock.GetUtcNow(), options.Value, touch: true);
         var view = View(state, options.Value);
         var response = new JoinQueueResponse(reservation.Token, view.Status, view.Position, view.EstimatedWaitSeconds, view.ActiveUntil);
         return reservation.Created
