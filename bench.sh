@@ -14,11 +14,17 @@ cd "$(dirname "$0")"
 SECONDS_PER_STEP="${BENCH_SECONDS:-15}"
 CONNECTIONS="${BENCH_CONNECTIONS:-50}"
 USERS="${BENCH_USERS:-50}"
+CROWD="${BENCH_CROWD:-20000}"                 # users made in bulk for the joins and the hold-and-pay steps
+JOIN_CONCERTS="${BENCH_JOIN_CONCERTS:-10}"    # each crowd user joins each of these once: CROWD x JOIN_CONCERTS fresh joins at most
+PAYERS="${BENCH_PAYERS:-1000}"                # crowd users who hold and pay in the hold-and-pay steps
+PAY_SCHEDULES="${BENCH_PAY_SCHEDULES:-1200}"  # 50 seats each: the seats the hold-and-pay steps can sell
 PORT_BASE="${BENCH_PORT_BASE:-24100}" # below Linux's ephemeral range (32768-60999), like the system's own ports
 
 SETUP_EXTRA_PACKAGES="wrk bsdextrautils" ./scripts/setup.sh # bsdextrautils: column(1) for the table
-echo "==> dotnet build bench/Ticketing.Bench.HelloWorld"
-dotnet build bench/Ticketing.Bench.HelloWorld -c Release -nologo -v q -clp:NoSummary
+for project in Ticketing.Bench.HelloWorld Ticketing.Bench.Crowd; do
+  echo "==> dotnet build bench/$project"
+  dotnet build "bench/$project" -c Release -nologo -v q -clp:NoSummary
+done
 
 work=$(mktemp -d /var/tmp/ticketing-bench-XXXXXX)
 chmod 755 "$work"
@@ -34,6 +40,13 @@ export TICKETING_QUEUEWORKER_PORT=$((PORT_BASE + 4)) TICKETING_WEB_PORT=$((PORT_
 hello_port=$((PORT_BASE + 7))
 # Crowd settings: everyone who joins is admitted at once, so the paths behind the waiting room can be driven.
 export Ticketing__Queue__ActiveCapacity=1000000 Ticketing__Queue__AdmissionBatchSize=10000
+# Traces of 1 request in 100 are recorded and exported to the developer view, as a production crowd would sample them (the
+# OpenTelemetry SDK's standard sampler variables; parent-based, so a sampled request is whole across services). Metrics and
+# logs are exported as usual. BENCH_TRACE_RATIO=1 records every request's trace, as ./run.sh does.
+export OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG="${BENCH_TRACE_RATIO:-0.01}"
+# The bench signs its crowd's access tokens itself (Ticketing.Bench.Crowd), so it gives the system a fresh signing key.
+Ticketing__Auth__SigningKey=$(head -c 32 /dev/urandom | base64)
+export Ticketing__Auth__SigningKey
 A="http://127.0.0.1:$TICKETING_API_PORT"
 
 apphost_pid="" hello_pid=""
@@ -57,6 +70,9 @@ for _ in $(seq 1 120); do
   sleep 1
 done
 grep -q '^\[apphost\] Running\.' "$work/apphost.log" || { echo "error: the system was not up after 120 s" >&2; exit 1; }
+
+password=$(jq -r '.PostgresPassword // .postgresPassword // empty' "$TICKETING_DATA_DIR/secrets.json")
+psql_q() { PGPASSWORD="$password" psql -h 127.0.0.1 -p "$TICKETING_POSTGRES_PORT" -U postgres -d ticketing -At -c "$1"; }
 
 echo "==> starting the Kestrel hello-world ceiling on :$hello_port"
 dotnet bench/Ticketing.Bench.HelloWorld/bin/Release/net10.0/Ticketing.Bench.HelloWorld.dll --urls "http://127.0.0.1:$hello_port" >"$work/hello.log" 2>&1 &
@@ -94,10 +110,20 @@ curl -sf -o /dev/null -H "Authorization: Bearer $token" -H "X-Queue-Token: $queu
   echo "}"
 } >"$work/users.lua"
 
-# step NAME METHOD PATH BODY KEYED: wrk for SECONDS_PER_STEP with CONNECTIONS connections; KEYED=1 adds a unique
-# Idempotency-Key per request. Appends {"path":…, wrk figures…} to the steps file and prints a progress line.
+# run_wrk NAME SCRIPT: wrk for SECONDS_PER_STEP with CONNECTIONS connections (2 threads); appends {"path":…, wrk figures…}
+# to the steps file and prints a progress line.
+run_wrk() {
+  local name=$1 script=$2 line
+  printf '  %-34s ' "$name"
+  line=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_STEP}s" --latency -s "$script" "$A" | grep '^WRK_JSON ' | cut -d' ' -f2-)
+  echo "$line" | jq -c --arg path "$name" '{path: $path} + .' >>"$steps"
+  echo "$line" | jq -r '"\(.rps|floor) req/s, p99 \(.p99_ms) ms, status \(.status|tostring)"'
+}
+
+# step NAME METHOD PATH BODY KEYED [ANONYMOUS]: every request goes out as the next of the 50 users; KEYED=1 adds a unique
+# Idempotency-Key per request; ANONYMOUS=1 sends no credentials (a public route, as a browser's first visit).
 step() {
-  local name=$1 method=$2 path=$3 body=$4 keyed=$5
+  local name=$1 method=$2 path=$3 body=$4 keyed=$5 anonymous=${6:-0}
   step_count=$((${step_count:-0} + 1))
   local script="$work/step-$step_count.lua"
   cat >"$script" <<LUA
@@ -109,15 +135,12 @@ function request()
   n = n + 1
   local user = users[(n % #users) + 1]
   local headers = { ["Authorization"] = "Bearer " .. user[1], ["X-Queue-Token"] = user[2], ["Content-Type"] = "application/json" }
+  if $anonymous == 1 then headers = {} end
   if $keyed == 1 then headers["Idempotency-Key"] = "bench-" .. run .. "-" .. thread_id .. "-" .. n end
   return wrk.format("$method", "$path", headers, $( [[ -n $body ]] && printf "'%s'" "$body" || echo nil ))
 end
 LUA
-  printf '  %-34s ' "$name"
-  local line
-  line=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_STEP}s" --latency -s "$script" "$A" | grep '^WRK_JSON ' | cut -d' ' -f2-)
-  echo "$line" | jq -c --arg path "$name" '{path: $path} + .' >>"$steps"
-  echo "$line" | jq -r '"\(.rps|floor) req/s, p99 \(.p99_ms) ms, status \(.status|tostring)"'
+  run_wrk "$name" "$script"
 }
 
 echo "==> ceilings (same run, same machine)"
@@ -131,12 +154,125 @@ kestrel_rps=$(echo "$hello_line" | jq .rps)
 echo "$kestrel_rps req/s"
 
 echo "==> paths ($CONNECTIONS connections, ${SECONDS_PER_STEP} s each, $USERS users in turn)"
+[[ ${BENCH_SKIP_PATHS:-0} == 1 ]] && echo "  skipped (BENCH_SKIP_PATHS=1)" || {
 step "POST /api/holds (seat held: 409)" POST /api/holds "{\"scheduleId\":\"$schedule\",\"seatNumber\":1}" 0
 step "GET /api/concerts/{id}/queue" GET "/api/concerts/$concert/queue" "" 0
-step "GET /api/concerts" GET /api/concerts "" 0
+step "GET /api/concerts (anonymous)" GET /api/concerts "" 0 1
 step "GET /api/schedules/{id}/seats" GET "/api/schedules/$schedule/seats" "" 0
 step "POST /api/balance/charges" POST /api/balance/charges '{"amount":1000}' 0
 step "POST /api/balance/charges + key" POST /api/balance/charges '{"amount":1000}' 1
+}
+
+# --- the crowd: fresh joins, admission, hold and pay -----------------------------------------------------------------
+echo "==> the crowd: $CROWD users in bulk (straight into Postgres, tokens signed with the system's key), the bench's concerts"
+dotnet bench/Ticketing.Bench.Crowd/bin/Release/net10.0/Ticketing.Bench.Crowd.dll \
+  "Host=127.0.0.1;Port=$TICKETING_POSTGRES_PORT;Username=postgres;Password=$password;Database=ticketing" \
+  "$Ticketing__Auth__SigningKey" "$CROWD" "$JOIN_CONCERTS" "$PAY_SCHEDULES" "$work" | sed 's/^/  /'
+{
+  echo "crowd = {"; while read -r _ t; do echo "  \"$t\","; done <"$work/crowd-users.txt"; echo "}"
+  echo "concerts = {"; while read -r c; do echo "  \"$c\","; done <"$work/join-concerts.txt"; echo "}"
+} >"$work/crowd.lua"
+cat >"$work/joins.lua" <<LUA
+dofile("$work/crowd.lua")
+dofile("$PWD/bench/wrk/report.lua")
+-- Request k (numbered across both threads) is crowd user k mod #crowd joining concert k div #crowd: every join is a fresh one
+-- until #crowd x #concerts joins have been made.
+local n = 0
+function request()
+  local k = n * 2 + (thread_id - 1)
+  n = n + 1
+  local user = crowd[(k % #crowd) + 1]
+  local concert = concerts[(math.floor(k / #crowd) % #concerts) + 1]
+  return wrk.format("POST", "/api/concerts/" .. concert .. "/queue", { ["Authorization"] = "Bearer " .. user })
+end
+LUA
+run_wrk "POST /api/concerts/{id}/queue (join)" "$work/joins.lua"
+
+# Admission latency of those joins, from Redis: each token keeps when its join reached the Api (joinedAt) and when the worker
+# admitted it (admittedAt), both Unix ms on this machine's clock.
+active_lists=$(sed 's/-//g; s/.*/wr:&:active/' "$work/join-concerts.txt" | tr '\n' ' ')
+# shellcheck disable=SC2086
+redis-cli -p "$TICKETING_REDIS_PORT" --raw EVAL "
+  local d = {}
+  for _, key in ipairs(KEYS) do
+    for _, id in ipairs(redis.call('ZRANGE', key, 0, -1)) do
+      local v = redis.call('HMGET', 'wr:tok:' .. id, 'joinedAt', 'admittedAt')
+      if v[1] and v[2] then d[#d + 1] = tonumber(v[2]) - tonumber(v[1]) end
+    end
+  end
+  return d" "$JOIN_CONCERTS" $active_lists | sort -n >"$work/admission-ms.txt"
+admission=$(awk 'function at(q,  i) { i = int(NR * q); if (i < 1) i = 1; return v[i] }
+  { v[NR] = $1 }
+  END {
+    if (NR == 0) { print "{\"admitted\":0}"; exit }
+    printf "{\"admitted\":%d,\"p50_ms\":%d,\"p95_ms\":%d,\"p99_ms\":%d,\"max_ms\":%d}\n", NR, at(0.50), at(0.95), at(0.99), v[NR]
+  }' "$work/admission-ms.txt")
+echo "  admission after join (Redis joinedAt -> admittedAt): $(echo "$admission" | jq -r '"\(.admitted) admitted, p50 \(.p50_ms) ms, p95 \(.p95_ms) ms, p99 \(.p99_ms) ms, max \(.max_ms) ms"')"
+
+echo "==> hold and pay: $PAYERS crowd users join the pay concert, then hold free seats and pay them ($((PAY_SCHEDULES * 50)) seats)"
+pay_concert=$(cat "$work/pay-concert.txt")
+# each line of crowd-users.txt is "userId token"; xargs appends them after the Api's address and the concert ($2 $3)
+head -n "$PAYERS" "$work/crowd-users.txt" | xargs -P 8 -L1 sh -c '
+  queue=$(curl -sf -X POST -H "Authorization: Bearer $3" "$0/api/concerts/$1/queue" | jq -r .queueToken)
+  echo "$3 $queue"' "$A" "$pay_concert" >"$work/payers.txt"
+[[ $(wc -l <"$work/payers.txt") -eq $PAYERS ]] || { echo "error: only $(wc -l <"$work/payers.txt") of $PAYERS payers joined" >&2; exit 1; }
+for _ in $(seq 1 50); do
+  [[ $(redis-cli -p "$TICKETING_REDIS_PORT" ZCARD "wr:${pay_concert//-/}:active") -eq $PAYERS ]] && break
+  sleep 0.2
+done
+{
+  echo "payers = {"; while read -r t q; do echo "  {\"$t\", \"$q\"},"; done <"$work/payers.txt"; echo "}"
+  echo "schedules = {"; while read -r s; do echo "  \"$s\","; done <"$work/pay-schedules.txt"; echo "}"
+} >"$work/payers.lua"
+cat >"$work/hold-free.lua" <<LUA
+dofile("$work/payers.lua")
+dofile("$PWD/bench/wrk/report.lua")
+-- Request k holds seat (k mod 50) + 1 of schedule k div 50 as payer k mod #payers: every attempt is on a free seat until the
+-- seats run out. Each created hold is written down as "payer holdId" for the payment step.
+local index = {}
+for i, s in ipairs(schedules) do index[s] = i - 1 end
+local n, out = 0, nil
+local count, base_init = response, init
+function init(args)
+  base_init(args)
+  out = io.open("$work/holds-" .. thread_id .. ".txt", "w")
+  out:setvbuf("line")
+end
+function request()
+  local k = n * 2 + (thread_id - 1)
+  n = n + 1
+  local payer = payers[(k % #payers) + 1]
+  local body = string.format('{"scheduleId":"%s","seatNumber":%d}', schedules[(math.floor(k / 50) % #schedules) + 1], (k % 50) + 1)
+  return wrk.format("POST", "/api/holds", { ["Authorization"] = "Bearer " .. payer[1], ["X-Queue-Token"] = payer[2], ["Content-Type"] = "application/json" }, body)
+end
+function response(status, headers, body)
+  count(status, headers, body)
+  if status == 201 then
+    local k = index[body:match('"scheduleId":"([%x%-]+)"')] * 50 + tonumber(body:match('"seatNumber":(%d+)')) - 1
+    out:write((k % #payers) + 1, " ", body:match('"holdId":"([%x%-]+)"'), "\n")
+  end
+end
+LUA
+run_wrk "POST /api/holds (free seat: 201)" "$work/hold-free.lua"
+{
+  echo "holds = {"; cat "$work"/holds-*.txt | shuf | awk '{ printf "  {%s, \"%s\"},\n", $1, $2 }'; echo "}"
+} >"$work/holds.lua"
+cat >"$work/pay.lua" <<LUA
+dofile("$work/payers.lua")
+dofile("$work/holds.lua")
+dofile("$PWD/bench/wrk/report.lua")
+-- Request k pays hold k (in a shuffled order), as its owner: every payment is a fresh one until the holds run out.
+local n = 0
+function request()
+  local k = n * 2 + (thread_id - 1)
+  n = n + 1
+  local hold = holds[(k % #holds) + 1]
+  local payer = payers[hold[1]]
+  return wrk.format("POST", "/api/payments", { ["Authorization"] = "Bearer " .. payer[1], ["X-Queue-Token"] = payer[2], ["Content-Type"] = "application/json" },
+    string.format('{"holdId":"%s"}', hold[2]))
+end
+LUA
+run_wrk "POST /api/payments (held seat: 201)" "$work/pay.lua"
 
 # --- correctness after the load ------------------------------------------------------------------------------------
 echo "==> contention: every user tries to hold and pay each of seats 2..50 of one schedule at once"
@@ -154,23 +290,23 @@ seq 2 50 | while read -r seat; do while read -r t q; do echo "$t $q $seat"; done
     fi' "$A" "$schedule" >"$work/payments.txt"
 echo "  payment answers: $(sort "$work/payments.txt" | uniq -c | awk '{printf "%s×%s ", $2, $1}')"
 
-password=$(jq -r '.PostgresPassword // .postgresPassword // empty' "$TICKETING_DATA_DIR/secrets.json")
-psql_q() { PGPASSWORD="$password" psql -h 127.0.0.1 -p "$TICKETING_POSTGRES_PORT" -U postgres -d ticketing -At -c "$1"; }
 sold_twice=$(psql_q "SELECT count(*) FROM (SELECT 1 FROM reservations GROUP BY schedule_id, seat_number HAVING count(*) > 1) d")
 reservations=$(psql_q "SELECT count(*) FROM reservations")
 payments=$(psql_q "SELECT count(*) FROM payments")
 # Points: every balance is exactly its charges minus its payments plus its refunds, and every payment is one PAYMENT row.
 unbalanced=$(psql_q "SELECT count(*) FROM users u WHERE u.balance <> COALESCE((SELECT sum(CASE h.kind WHEN 'PAYMENT' THEN -h.amount ELSE h.amount END) FROM balance_history h WHERE h.user_id = u.id), 0)")
 payment_rows=$(psql_q "SELECT CASE WHEN (SELECT count(*) FROM payments) = (SELECT count(*) FROM balance_history WHERE kind = 'PAYMENT') AND (SELECT COALESCE(sum(amount), 0) FROM payments) = (SELECT COALESCE(sum(amount), 0) FROM balance_history WHERE kind = 'PAYMENT') THEN 'true' ELSE 'false' END")
-charged_ok=$(jq -s '[.[] | select(.path | startswith("POST /api/balance/charges")) | .status["200"] // 0] | add' "$steps")
+charged_ok=$(jq -s '[.[] | select(.path | startswith("POST /api/balance/charges")) | .status["200"] // 0] | add // 0' "$steps")
 charge_rows=$(psql_q "SELECT count(*) FROM balance_history WHERE kind = 'CHARGE'")
 
 # --- report --------------------------------------------------------------------------------------------------------
 jq -s --arg at "$started_at" --arg machine "$(nproc) cores, $(uname -r)" --argjson redis "$redis_rps" --argjson kestrel "$kestrel_rps" \
   --argjson seconds "$SECONDS_PER_STEP" --argjson connections "$CONNECTIONS" --argjson users "$USERS" \
   --argjson soldTwice "$sold_twice" --argjson reservations "$reservations" --argjson payments "$payments" \
-  --argjson unbalanced "$unbalanced" --argjson paymentRowsMatch "$payment_rows" --argjson chargedOk "$charged_ok" --argjson chargeRows "$charge_rows" '
-  { at: $at, machine: $machine, seconds: $seconds, connections: $connections, users: $users,
+  --argjson unbalanced "$unbalanced" --argjson paymentRowsMatch "$payment_rows" --argjson chargedOk "$charged_ok" --argjson chargeRows "$charge_rows" \
+  --argjson crowd "$CROWD" --argjson admission "$admission" '
+  { at: $at, machine: $machine, seconds: $seconds, connections: $connections, users: $users, crowd: $crowd,
+    admissionAfterJoin: $admission,
     ceilings: { redisSetNxPx: $redis, kestrelHelloWorld: $kestrel },
     paths: [ .[] | . + { ofRedis: (.rps / $redis), ofKestrel: (.rps / $kestrel) } ],
     checks: { seatsSoldTwice: $soldTwice, reservations: $reservations, payments: $payments,
@@ -184,13 +320,14 @@ jq -r '
   (.paths[] | [.path, (.rps|floor), .p50_ms, .p95_ms, .p99_ms, (.status|to_entries|map("\(.key)×\(.value)")|join(" ")),
                ((.ofRedis*1000|floor)/10|tostring + "%"), ((.ofKestrel*1000|floor)/10|tostring + "%")])
   | @tsv' "$results" | column -t -s $'\t'
+echo "admission after join (the join step's tokens): $(jq -r '.admissionAfterJoin | "\(.admitted) admitted; p50 \(.p50_ms) ms, p95 \(.p95_ms) ms, p99 \(.p99_ms) ms, max \(.max_ms) ms"' "$results")"
 echo
 jq -r '.checks | "checks: seats sold twice \(.seatsSoldTwice) (of \(.reservations) reservations, \(.payments) payments); users whose balance is not their history \(.usersWhoseBalanceIsNotTheirHistory); payments match their history rows \(.paymentsMatchTheirHistoryRows); charges answered 200 \(.chargesAnswered200), CHARGE rows \(.chargeHistoryRows) (incl. one top-up per user; may exceed by the requests cut off in flight)"' "$results"
 echo "results: $results"
 
 # wrk ends a step by closing its connections: a charge in flight then (at most one per connection and step) commits without
 # its answer being counted, so the CHARGE rows may exceed the counted 200s by that much, never fall below them.
-charge_rows_of_steps=$((charge_rows - USERS)) # the top-ups before the contention step are one charge per user
+charge_rows_of_steps=$((charge_rows - USERS - CROWD)) # one top-up per user before the contention step; one opening charge per crowd user
 if [[ $sold_twice != 0 || $unbalanced != 0 || $payment_rows != true ]] \
   || ((charge_rows_of_steps < charged_ok || charge_rows_of_steps > charged_ok + 2 * CONNECTIONS)); then
   echo "FAILED: a correctness check did not hold (see above)" >&2

@@ -75,6 +75,9 @@ public sealed class AdmissionWorker(
             // broker's minimum is 6 s). A clean stop leaves the group at once instead.
             SessionTimeoutMs = 10_000,
             HeartbeatIntervalMs = 3_000,
+            // A fetch the broker has no new joins for returns after at most this long (librdkafka's default is 500 ms): a join
+            // that arrives meanwhile is read within ~10 ms, so a person with room in the active set is admitted at once.
+            FetchWaitMaxMs = 10,
         };
         foreach (var (key, value) in configuration.GetSection("Kafka:Consumer").AsEnumerable(makePathsRelative: true))
         {
