@@ -110,6 +110,15 @@ public sealed class WaitingRoomStore(RedisConnection redis)
             [Id(tokenId), QueueKeys.SlotsFreedChannel, Id(concertId)]);
 
     /// <summary>
+    /// Revokes the token unless <paramref name="liveUntil"/> (a sorted set scored by expiry in Unix ms, e.g. the user's live holds
+    /// of the concert) still has a member past <paramref name="now"/>: the check and the revocation are one script, so a hold
+    /// taken while a payment ends either keeps the token ACTIVE or is refused for want of it. Returns true when revoked.
+    /// </summary>
+    public async Task<bool> RevokeUnlessLiveAsync(Guid concertId, Guid userId, Guid tokenId, RedisKey liveUntil, DateTimeOffset now) =>
+        (long)await Database.EvaluateTracedAsync("leave", LeaveScript, [.. ConcertKeys(concertId), QueueKeys.User(concertId, userId), liveUntil],
+            [Id(tokenId), QueueKeys.SlotsFreedChannel, Id(concertId), Ms(now)]) == 1;
+
+    /// <summary>
     /// Calls <paramref name="onFreed"/> with the concert id whenever an active slot is freed by a leave or a revocation
     /// (<see cref="QueueKeys.SlotsFreedChannel"/>). StackExchange.Redis subscribes again by itself after a reconnect.
     /// </summary>

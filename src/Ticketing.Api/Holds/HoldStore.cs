@@ -29,6 +29,9 @@ public enum HoldCreateOutcome
 
     /// <summary>The caller has <see cref="HoldOptions.MaxPerUserPerSchedule"/> live holds on the schedule.</summary>
     LimitReached,
+
+    /// <summary>The caller's queue token left the active set (a payment revoked it, or it ran out) before the seat was taken.</summary>
+    PassEnded,
 }
 
 /// <summary>
@@ -48,16 +51,20 @@ public sealed class HoldStore(RedisConnection redis, SoldSeats soldSeats, IOptio
 
     private static readonly TimeSpan RecordRetention = TimeSpan.FromDays(1);
 
-    // KEYS: seat, record, userHolds, sold, userConcertHolds. ARGV: seatValue, durationMs, nowMs, max, recordTtlMs, seatNumber,
-    // then the record's field/value pairs. Returns 1 created, 0 seat held or sold, -1 the user's limit, -2 sold set not loaded.
+    // KEYS: seat, record, userHolds, sold, userConcertHolds, the concert's active set. ARGV: seatValue, durationMs, nowMs, max,
+    // recordTtlMs, seatNumber, queueTokenId, then the record's field/value pairs. Returns 1 created, 0 seat held or sold, -1 the
+    // user's limit, -2 sold set not loaded, -3 the queue token is no longer in the active set (checked here, atomically with the
+    // seat lock, so a payment's revocation and a hold never interleave).
     private const string CreateScript = """
+        local active_until = redis.call('ZSCORE', KEYS[6], ARGV[7])
+        if not active_until or tonumber(active_until) <= tonumber(ARGV[3]) then return -3 end
         if redis.call('SISMEMBER', KEYS[4], '0') == 0 then return -2 end
         if redis.call('SISMEMBER', KEYS[4], ARGV[6]) == 1 then return 0 end
         redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[3])
         if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[4]) then return -1 end
         if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
         local fields = {}
-        for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
+        for i = 8, #ARGV do fields[#fields + 1] = ARGV[i] end
         redis.call('HSET', KEYS[2], unpack(fields))
         redis.call('PEXPIRE', KEYS[2], ARGV[5])
         local holdId = string.sub(ARGV[1], 1, 32)
@@ -121,7 +128,8 @@ public sealed class HoldStore(RedisConnection redis, SoldSeats soldSeats, IOptio
     /// per-user cap and takes the seat lock (<c>SET NX PX</c>). Returns the outcome and, when created, the record.
     /// </summary>
     /// <exception cref="RedisException">Redis did not answer.</exception>
-    public async Task<(HoldCreateOutcome Outcome, HoldRecord? Hold)> TryCreateAsync(Guid userId, Guid concertId, Guid scheduleId, int seatNumber, string grade, long price)
+    public async Task<(HoldCreateOutcome Outcome, HoldRecord? Hold)> TryCreateAsync(
+        Guid userId, Guid queueTokenId, Guid concertId, Guid scheduleId, int seatNumber, string grade, long price)
     {
         var now = clock.GetUtcNow();
         var duration = (long)Options.Duration.TotalMilliseconds;
@@ -130,14 +138,14 @@ public sealed class HoldStore(RedisConnection redis, SoldSeats soldSeats, IOptio
         RedisValue[] args =
         [
             HoldKeys.SeatValue(hold.HoldId, userId), duration, now.ToUnixTimeMilliseconds(), Options.MaxPerUserPerSchedule,
-            (long)(Options.Duration + RecordRetention).TotalMilliseconds, seatNumber,
+            (long)(Options.Duration + RecordRetention).TotalMilliseconds, seatNumber, queueTokenId.ToString("N"),
             "userId", userId.ToString("N"), "concertId", concertId.ToString("N"), "scheduleId", scheduleId.ToString("N"),
             "seatNumber", seatNumber, "grade", grade, "price", price, "expiresAt", hold.ExpiresAt.ToUnixTimeMilliseconds(), "state", Held,
         ];
         RedisKey[] keys =
         [
             HoldKeys.Seat(scheduleId, seatNumber), HoldKeys.Record(hold.HoldId), HoldKeys.UserHolds(userId, scheduleId),
-            HoldKeys.Sold(scheduleId), HoldKeys.UserConcertHolds(userId, concertId),
+            HoldKeys.Sold(scheduleId), HoldKeys.UserConcertHolds(userId, concertId), QueueKeys.Active(concertId),
         ];
         var result = (long)await Db.EvaluateTracedAsync("hold-create", CreateScript, keys, args);
         if (result == -2)
@@ -150,6 +158,7 @@ public sealed class HoldStore(RedisConnection redis, SoldSeats soldSeats, IOptio
         {
             1 => (HoldCreateOutcome.Created, hold),
             -1 => (HoldCreateOutcome.LimitReached, null),
+            -3 => (HoldCreateOutcome.PassEnded, null),
             _ => (HoldCreateOutcome.SeatTaken, null),
         };
     }
@@ -193,17 +202,6 @@ public sealed class HoldStore(RedisConnection redis, SoldSeats soldSeats, IOptio
 
     /// <summary>Releases a live hold at its owner's request; false when it was no longer live.</summary>
     public Task<bool> ReleaseAsync(HoldRecord hold) => EndAsync(hold, Released, requireLive: true);
-
-    /// <summary>
-    /// True when <paramref name="userId"/> still has a hold that has not run out on any schedule of <paramref name="concertId"/>
-    /// (the per-user, per-concert hold set, scored by expiry; paid and released holds are removed from it). One <c>ZCOUNT</c>.
-    /// </summary>
-    public async Task<bool> HasLiveHoldsAsync(Guid userId, Guid concertId)
-    {
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var key = HoldKeys.UserConcertHolds(userId, concertId);
-        return await Db.TracedAsync("ZCOUNT", "user-holds", () => Db.SortedSetLengthAsync(key, now, double.PositiveInfinity, Exclude.Start)) > 0;
-    }
 
     /// <summary>
     /// The status of seats 1..<paramref name="seatCount"/> of a schedule right now, in one script: SOLD (the sold set, loaded from

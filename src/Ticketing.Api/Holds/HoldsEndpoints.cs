@@ -92,11 +92,12 @@ public static class HoldsEndpoints
         }
 
         var seatUnavailable = ApiProblems.Conflict(ErrorCodes.SeatUnavailable, "Seat is not available", "Someone holds or has bought this seat.");
-        var (outcome, hold) = await holds.TryCreateAsync(userId, schedule.ConcertId, scheduleId, seatNumber, seat.Grade, seat.Price);
+        var (outcome, hold) = await holds.TryCreateAsync(userId, check.Pass!.TokenId, schedule.ConcertId, scheduleId, seatNumber, seat.Grade, seat.Price);
         ApiMetrics.Holds.Add(1, new KeyValuePair<string, object?>("outcome", outcome switch
         {
             HoldCreateOutcome.Created => "created",
             HoldCreateOutcome.LimitReached => "limit_reached",
+            HoldCreateOutcome.PassEnded => "queue_token_expired",
             _ => "seat_unavailable",
         }));
         switch (outcome)
@@ -106,6 +107,8 @@ public static class HoldsEndpoints
                     "Pay for or release a seat you hold before holding another.");
             case HoldCreateOutcome.SeatTaken:
                 return seatUnavailable;
+            case HoldCreateOutcome.PassEnded:
+                return QueuePassValidator.Expired();
         }
 
         loggers.CreateLogger(nameof(HoldsEndpoints)).LogDebug(

@@ -113,13 +113,11 @@ public static class PaymentsEndpoints
             ApiMetrics.HoldsEnded.Add(1, new KeyValuePair<string, object?>("reason", "paid"));
             try
             {
-                // The pass ends with the caller's last held seat of the concert, so several held seats can each be paid
-                // (the per-user cap allows up to 4). This hold ended before the check, so of payments running at once
-                // the last to finish always sees no live hold and revokes.
-                if (!await holds.HasLiveHoldsAsync(userId, hold.ConcertId))
-                {
-                    await queue.RevokeAsync(pass);
-                }
+                // The pass ends with the caller's last held seat of the concert, so several held seats can each be paid (the
+                // per-user cap allows up to 4). This hold ended before, and the check of the caller's other live holds is one
+                // script with the revocation: of payments running at once the last to finish revokes, and a hold taken meanwhile
+                // either keeps the pass or is refused for want of it.
+                await queue.RevokeUnlessHoldingAsync(pass, HoldKeys.UserConcertHolds(userId, hold.ConcertId));
             }
             catch (Exception ex)
             {

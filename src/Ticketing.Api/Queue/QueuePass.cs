@@ -30,6 +30,10 @@ public interface IQueuePassValidator
     /// </summary>
     Task<QueuePassCheck> CheckActiveAsync(HttpContext http, Guid userId, Guid concertId);
 
-    /// <summary>Revokes the pass after a successful payment (status becomes EXPIRED, its active slot is freed at once).</summary>
-    Task RevokeAsync(QueuePass pass);
+    /// <summary>
+    /// Revokes the pass after a successful payment (status becomes EXPIRED, its active slot is freed at once) unless
+    /// <paramref name="liveHolds"/> (the caller's live holds of the concert, scored by expiry) still has one; atomic with that
+    /// check. Returns true when revoked.
+    /// </summary>
+    Task<bool> RevokeUnlessHoldingAsync(QueuePass pass, string liveHolds);
 }

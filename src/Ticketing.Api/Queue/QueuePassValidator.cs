@@ -31,7 +31,8 @@ public sealed class QueuePassValidator(QueueTokens tokens, WaitingRoomStore stor
     }
 
     /// <inheritdoc />
-    public Task RevokeAsync(QueuePass pass) => store.LeaveAsync(pass.ConcertId, pass.UserId, pass.TokenId);
+    public Task<bool> RevokeUnlessHoldingAsync(QueuePass pass, string liveHolds) =>
+        store.RevokeUnlessLiveAsync(pass.ConcertId, pass.UserId, pass.TokenId, liveHolds, clock.GetUtcNow());
 
     /// <summary>
     /// Reads the caller's <c>X-Queue-Token</c> for <paramref name="concertId"/> without touching its state:
@@ -61,6 +62,7 @@ public sealed class QueuePassValidator(QueueTokens tokens, WaitingRoomStore stor
         return (pass, null);
     }
 
-    private static ProblemHttpResult Expired() => ApiProblems.Problem(StatusCodes.Status401Unauthorized, ErrorCodes.QueueTokenExpired,
+    /// <summary>401 <c>QUEUE_TOKEN_EXPIRED</c>: the token was abandoned, ran out, was left or was revoked by a payment.</summary>
+    public static ProblemHttpResult Expired() => ApiProblems.Problem(StatusCodes.Status401Unauthorized, ErrorCodes.QueueTokenExpired,
         "Queue token has expired", "It was abandoned, inactive for too long, left or used for a payment; join the waiting room again.");
 }

@@ -156,6 +156,45 @@ public class CrowdTests(DefaultSystem fixture)
     }
 
     [Fact]
+    public async Task A_hold_racing_its_owners_last_payment_keeps_the_pass_or_is_refused_and_never_leaves_an_unpayable_seat()
+    {
+        // The payment revokes the pass when the owner holds nothing else of the concert; a hold fired at the same moment must
+        // either count (the pass stays ACTIVE and the seat can be paid) or be refused (401, the seat stays AVAILABLE) — never a
+        // seat held for minutes by someone whose pass is gone. Fired for 40 users at once.
+        var api = fixture.Driver;
+        var concert = await TestCatalog.CreateConcertAsync(fixture.Postgres, schedules: 2);
+        var users = await fixture.System.CreateUsersAsync(40);
+        var outcomes = await Task.WhenAll(users.Select(async (user, i) =>
+        {
+            (await api.ChargeAsync(user, 1_000_000)).ShouldReturn();
+            var ticket = await api.AdmitAsync(user, concert.ConcertId);
+            var first = await api.HoldOkAsync(user, ticket, concert.ScheduleIds[0], i + 1);
+            var pay = api.PayAsync(user, ticket, first);
+            var second = api.HoldAsync(user, ticket, concert.ScheduleIds[1], i + 1);
+            (await pay).ShouldReturn(HttpStatusCode.Created);
+            var hold = await second;
+            if (hold.IsSuccessStatusCode)
+            {
+                (await api.PayAsync(user, ticket, hold.Content!.HoldId)).ShouldReturn(HttpStatusCode.Created);
+                return "held and paid";
+            }
+
+            hold.ShouldBeProblem(401, "QUEUE_TOKEN_EXPIRED");
+            return "refused";
+        }));
+
+        var viewer = await api.CreateUserAsync();
+        var seats = (await api.As(viewer, await api.AdmitAsync(viewer, concert.ConcertId)).GetSeatsAsync(concert.ScheduleIds[1])).ShouldReturn();
+        for (var i = 0; i < users.Length; i++)
+        {
+            seats[i].Status.ShouldBe(outcomes[i] == "held and paid" ? "SOLD" : "AVAILABLE", $"user {i}: {outcomes[i]}");
+        }
+
+        (await TestCatalog.ScalarAsync<long>(fixture.Postgres, "SELECT count(*) FROM reservations WHERE schedule_id = ANY(@ids)", new { ids = concert.ScheduleIds.ToArray() }))
+            .ShouldBe(users.Length + outcomes.Count(o => o == "held and paid"));
+    }
+
+    [Fact]
     public async Task A_thousand_concurrent_charges_of_one_user_add_up_to_the_exact_sum_with_one_history_row_each()
     {
         var api = fixture.Driver;
