@@ -20,7 +20,9 @@ PAYERS="${BENCH_PAYERS:-1000}"                # crowd users who hold and pay in 
 PAY_SCHEDULES="${BENCH_PAY_SCHEDULES:-1200}"  # 50 seats each: the seats the hold-and-pay steps can sell
 PORT_BASE="${BENCH_PORT_BASE:-24100}" # below Linux's ephemeral range (32768-60999), like the system's own ports
 
-SETUP_EXTRA_PACKAGES="wrk bsdextrautils" ./scripts/setup.sh # bsdextrautils: column(1) for the table
+PROFILE="${BENCH_PROFILE:-0}"                 # 1: perf-record the Api during every load step (reports next to the results)
+# bsdextrautils: column(1) for the table; linux-perf only to profile
+SETUP_EXTRA_PACKAGES="wrk bsdextrautils$([[ $PROFILE == 1 ]] && echo " linux-perf")" ./scripts/setup.sh
 for project in Ticketing.Bench.HelloWorld Ticketing.Bench.Crowd; do
   echo "==> dotnet build bench/$project"
   dotnet build "bench/$project" -c Release -nologo -v q -clp:NoSummary
@@ -43,6 +45,8 @@ export Ticketing__Queue__ActiveCapacity=1000000 Ticketing__Queue__AdmissionBatch
 # Traces of 1 request in 100 are recorded and exported to the developer view, as a production crowd would sample them (the
 # OpenTelemetry SDK's standard sampler variables; parent-based, so a sampled request is whole across services). Metrics and
 # logs are exported as usual. BENCH_TRACE_RATIO=1 records every request's trace, as ./run.sh does.
+# The JIT writes /tmp/perf-<pid>.map, so perf names .NET frames (W^X off, or JIT code sits in an unnamed double mapping).
+[[ $PROFILE == 1 ]] && export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
 export OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG="${BENCH_TRACE_RATIO:-0.01}"
 # The bench signs its crowd's access tokens itself (Ticketing.Bench.Crowd), so it gives the system a fresh signing key.
 Ticketing__Auth__SigningKey=$(head -c 32 /dev/urandom | base64)
@@ -110,12 +114,56 @@ curl -sf -o /dev/null -H "Authorization: Bearer $token" -H "X-Queue-Token: $queu
   echo "}"
 } >"$work/users.lua"
 
-# run_wrk NAME SCRIPT: wrk for SECONDS_PER_STEP with CONNECTIONS connections (2 threads); appends {"path":…, wrk figures…}
-# to the steps file and prints a progress line.
+# Where the CPU goes: the CPU time (user + system, in clock ticks, children that exited included) of each part of the system.
+ticks_of() { local t=0 p; for p in "$@"; do [[ -r /proc/$p/stat ]] && t=$((t + $(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$p/stat"))); done; echo "$t"; }
+cpu_parts() { # prints "api queueworker apphost redis postgres" tick counts
+  local postmaster
+  postmaster=$(pgrep -f "postgres.* -p $TICKETING_POSTGRES_PORT" | head -1)
+  echo "$(ticks_of $(pgrep -f 'Ticketing.Api.dll')) $(ticks_of $(pgrep -f 'Ticketing.QueueWorker.dll')) $(ticks_of $(pgrep -f 'Ticketing.AppHost.dll'))" \
+    "$(ticks_of $(pgrep -f "redis-server.*:$TICKETING_REDIS_PORT")) $(ticks_of "$postmaster" $(pgrep -P "$postmaster"))"
+}
+
+# run_wrk NAME SCRIPT: wrk for SECONDS_PER_STEP with CONNECTIONS connections (2 threads); appends {"path":…, wrk figures…,
+# "cpu_us_per_request": {api, queueworker, apphost, redis, postgres, wrk}} to the steps file and prints a progress line.
 run_wrk() {
-  local name=$1 script=$2 line
+  local name=$1 script=$2 line perf_pid="" before after wrk_ticks
   printf '  %-34s ' "$name"
-  line=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_STEP}s" --latency -s "$script" "$A" | grep '^WRK_JSON ' | cut -d' ' -f2-)
+  before=$(cpu_parts)
+  redis-cli -p "$TICKETING_REDIS_PORT" CONFIG RESETSTAT >/dev/null
+  if [[ $PROFILE == 1 ]]; then
+    # The Api's own threads only, sampled 499 times a second with call stacks, over the middle of the step.
+    (sleep 1; perf record -q -F 499 -g -p "$(pgrep -f 'Ticketing.Api.dll' | head -1)" -o "$work/perf.data" -- sleep $((SECONDS_PER_STEP - 2)) >/dev/null 2>&1) &
+    perf_pid=$!
+  fi
+  wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_STEP}s" --latency -s "$script" "$A" >"$work/wrk.out" &
+  local wrk_pid=$!
+  while kill -0 "$wrk_pid" 2>/dev/null; do wrk_ticks=$(ticks_of "$wrk_pid"); sleep 0.5; done
+  wait "$wrk_pid"
+  after=$(cpu_parts)
+  line=$(grep '^WRK_JSON ' "$work/wrk.out" | cut -d' ' -f2-)
+  line=$(jq -c --arg before "$before" --arg after "$after" --argjson wrk "${wrk_ticks:-0}" --argjson hz "$(getconf CLK_TCK)" '
+    ($before | split(" ") | map(tonumber)) as $b | ($after | split(" ") | map(tonumber)) as $a
+    | def us(t): (t / $hz * 1e6 / .requests * 10 | round / 10);
+    . + { cpu_us_per_request: { api: us($a[0] - $b[0]), queueworker: us($a[1] - $b[1]), apphost: us($a[2] - $b[2]),
+                                redis: us($a[3] - $b[3]), postgres: us($a[4] - $b[4]), wrk: us($wrk) } }' <<<"$line")
+  # Redis's own time per command of the step (INFO commandstats), per request of the step.
+  line=$(redis-cli -p "$TICKETING_REDIS_PORT" INFO commandstats | tr -d '\r' | grep '^cmdstat_' \
+    | sed -E 's/^cmdstat_([^:]+):calls=([0-9]+),usec=([0-9]+).*/\1 \2 \3/' \
+    | jq -R -s -c --argjson step "$line" '
+      [split("\n")[] | select(length > 0) | split(" ") | {command: .[0], calls: (.[1] | tonumber), usec: (.[2] | tonumber)}]
+      | map(select(.command != "config" and .command != "info")) | sort_by(-.usec)
+      | $step + { redis_per_request: map({ (.command): { calls: (.calls / $step.requests * 100 | round / 100),
+                                                           us: (.usec / $step.requests * 10 | round / 10) } }) | add }')
+  if [[ -n $perf_pid ]]; then
+    wait "$perf_pid"
+    local report
+    report="bench/results/profile-$started_at-$(echo "$name" | tr -c 'a-zA-Z0-9\n' '-' | tr -s '-').txt"
+    { echo "# perf profile of the Api during: $name (self time by shared object and symbol)"
+      perf report -i "$work/perf.data" --stdio --no-children -g none --sort dso,sym --percent-limit 0.7 2>/dev/null | grep -v '^$' | grep -v '^#' | grep '%' | head -60
+      echo; echo "# by shared object"
+      perf report -i "$work/perf.data" --stdio --no-children -g none --sort dso 2>/dev/null | grep '%' | head -15
+    } >"$report"
+  fi
   echo "$line" | jq -c --arg path "$name" '{path: $path} + .' >>"$steps"
   echo "$line" | jq -r '"\(.rps|floor) req/s, p99 \(.p99_ms) ms, status \(.status|tostring)"'
 }
@@ -140,6 +188,8 @@ function request()
   return wrk.format("$method", "$path", headers, $( [[ -n $body ]] && printf "'%s'" "$body" || echo nil ))
 end
 LUA
+  # Reads (and the refused hold) are warmed up for 2 s first, unmeasured, so the JIT's tier-1 code is what gets measured.
+  [[ $method == GET || $name == *409* ]] && wrk -t2 -c"$CONNECTIONS" -d2s -s "$script" "$A" >/dev/null
   run_wrk "$name" "$script"
 }
 
@@ -149,9 +199,12 @@ redis_rps=$(redis-benchmark -p "$TICKETING_REDIS_PORT" -c "$CONNECTIONS" -n 1000
   | tr '\r' '\n' | grep -o '[0-9.]* requests per second' | tail -1 | cut -d' ' -f1)
 echo "$redis_rps ops/s"
 printf '  %-34s ' "Kestrel hello-world JSON"
+wrk -t2 -c"$CONNECTIONS" -d2s "http://127.0.0.1:$hello_port/" >/dev/null
+hello_before=$(ticks_of "$hello_pid")
 hello_line=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_STEP}s" --latency -s bench/wrk/report.lua "http://127.0.0.1:$hello_port/" | grep '^WRK_JSON ' | cut -d' ' -f2-)
 kestrel_rps=$(echo "$hello_line" | jq .rps)
-echo "$kestrel_rps req/s"
+kestrel_cpu=$(jq -n --argjson t "$(($(ticks_of "$hello_pid") - hello_before))" --argjson hz "$(getconf CLK_TCK)" --argjson n "$(echo "$hello_line" | jq .requests)" '$t / $hz * 1e6 / $n * 10 | round / 10')
+echo "$kestrel_rps req/s ($kestrel_cpu µs of CPU per request)"
 
 echo "==> paths ($CONNECTIONS connections, ${SECONDS_PER_STEP} s each, $USERS users in turn)"
 [[ ${BENCH_SKIP_PATHS:-0} == 1 ]] && echo "  skipped (BENCH_SKIP_PATHS=1)" || {
@@ -300,25 +353,26 @@ charged_ok=$(jq -s '[.[] | select(.path | startswith("POST /api/balance/charges"
 charge_rows=$(psql_q "SELECT count(*) FROM balance_history WHERE kind = 'CHARGE'")
 
 # --- report --------------------------------------------------------------------------------------------------------
-jq -s --arg at "$started_at" --arg machine "$(nproc) cores, $(uname -r)" --argjson redis "$redis_rps" --argjson kestrel "$kestrel_rps" \
+jq -s --arg at "$started_at" --arg machine "$(nproc) cores, $(uname -r)" --argjson redis "$redis_rps" --argjson kestrel "$kestrel_rps" --argjson kestrelCpu "$kestrel_cpu" \
   --argjson seconds "$SECONDS_PER_STEP" --argjson connections "$CONNECTIONS" --argjson users "$USERS" \
   --argjson soldTwice "$sold_twice" --argjson reservations "$reservations" --argjson payments "$payments" \
   --argjson unbalanced "$unbalanced" --argjson paymentRowsMatch "$payment_rows" --argjson chargedOk "$charged_ok" --argjson chargeRows "$charge_rows" \
   --argjson crowd "$CROWD" --argjson admission "$admission" '
   { at: $at, machine: $machine, seconds: $seconds, connections: $connections, users: $users, crowd: $crowd,
     admissionAfterJoin: $admission,
-    ceilings: { redisSetNxPx: $redis, kestrelHelloWorld: $kestrel },
+    ceilings: { redisSetNxPx: $redis, kestrelHelloWorld: $kestrel, kestrelHelloWorldCpuUsPerRequest: $kestrelCpu },
     paths: [ .[] | . + { ofRedis: (.rps / $redis), ofKestrel: (.rps / $kestrel) } ],
     checks: { seatsSoldTwice: $soldTwice, reservations: $reservations, payments: $payments,
               usersWhoseBalanceIsNotTheirHistory: $unbalanced, paymentsMatchTheirHistoryRows: $paymentRowsMatch,
               chargesAnswered200: $chargedOk, chargeHistoryRows: $chargeRows } }' "$steps" >"$results"
 
 echo
-echo "Ticketing bench, $started_at, $(nproc) cores; ceilings: Redis SET NX PX $(printf '%.0f' "$redis_rps")/s, Kestrel hello-world $(printf '%.0f' "$kestrel_rps")/s"
+echo "Ticketing bench, $started_at, $(nproc) cores; ceilings: Redis SET NX PX $(printf '%.0f' "$redis_rps")/s, Kestrel hello-world $(printf '%.0f' "$kestrel_rps")/s ($kestrel_cpu µs CPU/req)"
 jq -r '
-  ["path", "req/s", "p50 ms", "p95 ms", "p99 ms", "statuses", "of Redis", "of Kestrel"],
+  ["path", "req/s", "p50 ms", "p95 ms", "p99 ms", "statuses", "of Redis", "of Kestrel", "CPU µs/req: api redis pg other wrk"],
   (.paths[] | [.path, (.rps|floor), .p50_ms, .p95_ms, .p99_ms, (.status|to_entries|map("\(.key)×\(.value)")|join(" ")),
-               ((.ofRedis*1000|floor)/10|tostring + "%"), ((.ofKestrel*1000|floor)/10|tostring + "%")])
+               ((.ofRedis*1000|floor)/10|tostring + "%"), ((.ofKestrel*1000|floor)/10|tostring + "%"),
+               (.cpu_us_per_request // {} | "\(.api|floor) \(.redis|floor) \(.postgres|floor) \((.queueworker + .apphost)|floor) \(.wrk|floor)")])
   | @tsv' "$results" | column -t -s $'\t'
 echo "admission after join (the join step's tokens): $(jq -r '.admissionAfterJoin | "\(.admitted) admitted; p50 \(.p50_ms) ms, p95 \(.p95_ms) ms, p99 \(.p99_ms) ms, max \(.max_ms) ms"' "$results")"
 echo
