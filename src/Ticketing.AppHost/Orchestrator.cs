@@ -19,6 +19,7 @@ internal sealed class Orchestrator
     private readonly TelemetryStore _telemetry = new();
     private readonly ResourceBoard _board = new();
     private Uri? _otlpEndpoint;
+    private PidFiles? _pids;
 
     public async Task<int> RunAsync()
     {
@@ -51,6 +52,7 @@ internal sealed class Orchestrator
         }
 
         Write("apphost", "Stopping in reverse order …");
+        var stopFailed = false;
         for (var i = _stops.Count - 1; i >= 0; i--)
         {
             try
@@ -61,7 +63,13 @@ internal sealed class Orchestrator
             {
                 Write("apphost", $"!!! Stop step failed: {ex.Message}");
                 exitCode = 1;
+                stopFailed = true;
             }
+        }
+
+        if (!stopFailed)
+        {
+            _pids?.Clear(); // otherwise the next run finds what may still be alive, and stops it
         }
 
         Write("apphost", exitCode == 0 ? "Stopped. No process of the system is left running." : "Stopped after a failure.");
@@ -82,6 +90,8 @@ internal sealed class Orchestrator
     {
         var dataDirectory = Environment.GetEnvironmentVariable("TICKETING_DATA_DIR") ?? Path.Combine(ProjectPaths.RepositoryRoot, ".data");
         Directory.CreateDirectory(dataDirectory);
+        _pids = new PidFiles(Path.Combine(dataDirectory, "run"), line => Write("apphost", line));
+        await _pids.StopLeftoversAsync();
         var secrets = await Secrets.LoadOrCreateAsync(Path.Combine(dataDirectory, "secrets.json"));
 
         var view = await DeveloperView.StartAsync(Port("TICKETING_DASHBOARD_PORT", 18888), _telemetry, _board, cancellationToken);
@@ -150,6 +160,7 @@ internal sealed class Orchestrator
         Write("apphost", $"Starting postgres on 127.0.0.1:{port} (data in {folder}) …");
         var server = await PostgresServer.StartAsync(
             new PostgresServerOptions(folder, port, secrets.PostgresPassword), Sink("postgres"), cancellationToken);
+        _pids?.Record("postgres", server.ProcessId);
         AddStop(async () => { Write("apphost", "Stopping postgres"); await server.DisposeAsync(); });
         AddResource(("postgres", "running", $"127.0.0.1:{port}  database ticketing, user postgres (password in .data/secrets.json)"));
         return server.ConnectionString;
@@ -167,6 +178,7 @@ internal sealed class Orchestrator
         await EnsureFreeAsync("redis", port, "TICKETING_REDIS_PORT", cancellationToken);
         Write("apphost", $"Starting redis on 127.0.0.1:{port} …");
         var server = await RedisServer.StartAsync(new RedisServerOptions(Path.Combine(dataDirectory, "redis"), port), Sink("redis"), cancellationToken);
+        _pids?.Record("redis", server.ProcessId);
         AddStop(async () => { Write("apphost", "Stopping redis"); await server.DisposeAsync(); });
         AddResource(("redis", "running", server.ConnectionString));
         return server.ConnectionString;
@@ -208,6 +220,7 @@ internal sealed class Orchestrator
         Write("apphost", $"Starting {name} on {url} …");
         var service = ServiceProcess.Start(name, ProjectPaths.ServiceDll(project), environment, Sink(name));
         _services.Add(service);
+        _pids?.Record(name, service.ProcessId);
         _board.Set(name, "starting", [url.ToString()], new Uri(url, "/health"));
         AddStop(async () => { Write("apphost", $"Stopping {name}"); await service.DisposeAsync(); _board.SetState(name, "stopped"); });
         _ = service.Exited.ContinueWith(_ => _board.SetState(name, $"exited ({service.ExitCode})"), TaskScheduler.Default);

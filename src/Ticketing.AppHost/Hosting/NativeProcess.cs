@@ -1,11 +1,28 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 
 namespace Ticketing.AppHost.Hosting;
 
-/// <summary>Starting child processes with captured output, and polite (SIGTERM/SIGINT) stops.</summary>
+/// <summary>
+/// Starting child processes with captured output, bound to this process's life, and polite (SIGTERM/SIGINT) stops.
+/// </summary>
+/// <remarks>
+/// Every child gets a parent-death signal (<c>PR_SET_PDEATHSIG</c>, set by util-linux <c>setpriv --pdeathsig</c> just before it
+/// execs the program, after any change of user): when this process dies — even by SIGKILL, an OOM kill or a CI timeout — the
+/// kernel signals the child, so nothing of a run outlives it. Linux sends that signal when the <em>thread</em> that forked the
+/// child ends (man prctl(2)), and .NET starts processes on whatever thread calls it (thread-pool threads retire when idle), so
+/// all children are forked from one dedicated thread that lives as long as the process.
+/// </remarks>
 public static partial class NativeProcess
 {
+    /// <summary>POSIX SIGKILL (9).</summary>
+    public const int SigKill = 9;
+
+    private static readonly BlockingCollection<Action> Spawns = [];
+    private static readonly Thread Spawner = StartSpawner();
+
     /// <summary>POSIX SIGINT (2).</summary>
     public const int SigInt = 2;
 
@@ -24,10 +41,12 @@ public static partial class NativeProcess
     /// <summary>
     /// Starts <paramref name="fileName"/> with <paramref name="arguments"/>, forwarding every stdout/stderr line to
     /// <paramref name="log"/>, in a session of its own (<c>setsid</c>). When <paramref name="runAs"/> is set (and we are
-    /// root) it runs as that user (<c>setpriv</c>).
+    /// root) it runs as that user. When this process dies the child receives <paramref name="parentDeathSignal"/> (default
+    /// SIGKILL; Postgres asks for SIGINT, its fast shutdown, and Redis for SIGTERM, which writes its data first).
     /// </summary>
     public static Process Start(string fileName, IEnumerable<string> arguments, Action<string> log,
-        IReadOnlyDictionary<string, string?>? environment = null, string? runAs = null, string? workingDirectory = null)
+        IReadOnlyDictionary<string, string?>? environment = null, string? runAs = null, string? workingDirectory = null,
+        int parentDeathSignal = SigKill)
     {
         var info = new ProcessStartInfo
         {
@@ -40,9 +59,17 @@ public static partial class NativeProcess
         // stops the children in order (otherwise Postgres would shut down at the same instant as the services using it).
         // Both setsid and setpriv exec in place: the process we hold, and signal, is the program itself.
         info.FileName = "setsid";
+        info.ArgumentList.Add("setpriv");
+        info.ArgumentList.Add("--pdeathsig=" + parentDeathSignal switch
+        {
+            SigInt => "INT",
+            SigTerm => "TERM",
+            SigKill => "KILL",
+            _ => throw new ArgumentOutOfRangeException(nameof(parentDeathSignal), parentDeathSignal, "SIGINT, SIGTERM or SIGKILL"),
+        });
         if (runAs is not null && IsRoot)
         {
-            foreach (var argument in (string[])["setpriv", $"--reuid={runAs}", $"--regid={runAs}", "--init-groups", "--reset-env"])
+            foreach (var argument in (string[])[$"--reuid={runAs}", $"--regid={runAs}", "--init-groups", "--reset-env"])
             {
                 info.ArgumentList.Add(argument);
             }
@@ -69,10 +96,54 @@ public static partial class NativeProcess
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { log(e.Data); } };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { log(e.Data); } };
-        process.Start();
+        OnSpawner(() => process.Start());
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
+    }
+
+    private static Thread StartSpawner()
+    {
+        var thread = new Thread(() =>
+        {
+            foreach (var spawn in Spawns.GetConsumingEnumerable())
+            {
+                spawn();
+            }
+        })
+        { IsBackground = true, Name = "child process spawner" };
+        thread.Start();
+        return thread;
+    }
+
+    // Runs 'start' on the spawner thread and waits for it (forking takes a millisecond or two).
+    private static void OnSpawner(Action start)
+    {
+        if (Thread.CurrentThread == Spawner)
+        {
+            start();
+            return;
+        }
+
+        using var done = new ManualResetEventSlim();
+        ExceptionDispatchInfo? error = null;
+        Spawns.Add(() =>
+        {
+            try
+            {
+                start();
+            }
+            catch (Exception ex)
+            {
+                error = ExceptionDispatchInfo.Capture(ex);
+            }
+            finally
+            {
+                done.Set();
+            }
+        });
+        done.Wait();
+        error?.Throw();
     }
 
     /// <summary>Runs a command to completion; throws with its output when it exits non-zero.</summary>

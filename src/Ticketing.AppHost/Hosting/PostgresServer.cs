@@ -96,7 +96,7 @@ public sealed class PostgresServer : IAsyncDisposable
             arguments.AddRange(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
         }
 
-        var process = NativeProcess.Start(Path.Combine(bin, "postgres"), arguments, log, runAs: runAs);
+        var process = NativeProcess.Start(Path.Combine(bin, "postgres"), arguments, log, runAs: runAs, parentDeathSignal: NativeProcess.SigInt);
         var server = new PostgresServer(process, options);
         try
         {

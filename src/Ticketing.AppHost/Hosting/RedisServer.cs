@@ -46,7 +46,7 @@ public sealed class RedisServer : IAsyncDisposable
             arguments.AddRange(["--appendonly", "no"]);
         }
 
-        var server = new RedisServer(NativeProcess.Start(binary, arguments, log), options.Port);
+        var server = new RedisServer(NativeProcess.Start(binary, arguments, log, parentDeathSignal: NativeProcess.SigTerm), options.Port);
         try
         {
             await server.WaitReadyAsync(options.Port, TimeSpan.FromSeconds(30), cancellationToken);

@@ -158,6 +158,114 @@ public class AppHostTests(Support.DefaultSystem fixture)
         }
     }
 
+    [Fact]
+    public async Task An_apphost_killed_with_sigkill_leaves_no_process_or_port_within_5_s_and_the_next_run_starts()
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), $"ticketing-apphost-{Guid.NewGuid():N}");
+        var ports = new Dictionary<string, int>
+        {
+            ["TICKETING_POSTGRES_PORT"] = FreePort.Next(),
+            ["TICKETING_REDIS_PORT"] = FreePort.Next(),
+            ["TICKETING_API_PORT"] = FreePort.Next(),
+            ["TICKETING_QUEUEWORKER_PORT"] = FreePort.Next(),
+            ["TICKETING_WEB_PORT"] = FreePort.Next(),
+            ["TICKETING_DASHBOARD_PORT"] = FreePort.Next(),
+        };
+        var environment = new Dictionary<string, string?>(ports.ToDictionary(p => p.Key, p => (string?)p.Value.ToString()))
+        {
+            ["TICKETING_DATA_DIR"] = dataDirectory,
+        };
+        try
+        {
+            using (var first = Launch(environment))
+            {
+                await Task.WhenAny(first.Running, first.Process.WaitForExitAsync(), Task.Delay(TimeSpan.FromMinutes(3)));
+                first.Running.IsCompleted.ShouldBeTrue($"The AppHost did not come up:{Environment.NewLine}{Tail(first.Output)}");
+                var children = ChildrenOf(first.Process.Id);
+                children.Count.ShouldBeGreaterThanOrEqualTo(5, "postgres, redis, api, queueworker and web run as child processes");
+
+                // A closed terminal, an OOM kill or a CI timeout: no chance to stop anything in order.
+                first.Process.Kill();
+                var deadline = DateTime.UtcNow.AddSeconds(5);
+                while ((children.Any(IsAlive) || await AnyListeningAsync(ports.Values)) && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(100);
+                }
+
+                children.Where(IsAlive).ShouldBeEmpty("every child of the AppHost gets its parent-death signal");
+                foreach (var port in ports.Values)
+                {
+                    (await FreePort.IsListeningAsync(port)).ShouldBeFalse($"port {port} is still open 5 s after the AppHost was killed");
+                }
+            }
+
+            // The next run on the same data folder starts, and stops cleanly.
+            using var second = Launch(environment);
+            await Task.WhenAny(second.Running, second.Process.WaitForExitAsync(), Task.Delay(TimeSpan.FromMinutes(3)));
+            second.Running.IsCompleted.ShouldBeTrue($"The next run did not come up:{Environment.NewLine}{Tail(second.Output)}");
+            NativeProcess.Signal(second.Process.Id, NativeProcess.SigInt).ShouldBeTrue();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await second.Process.WaitForExitAsync(timeout.Token);
+            second.Process.ExitCode.ShouldBe(0, Tail(second.Output));
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(dataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_process_left_running_by_an_earlier_run_of_the_data_folder_is_stopped_and_named()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"ticketing-pids-{Guid.NewGuid():N}");
+        using var leftover = Process.Start(new ProcessStartInfo("sleep", "300") { UseShellExecute = false })!;
+        var said = new List<string>();
+        new PidFiles(folder, said.Add).Record("api", leftover.Id);
+
+        await new PidFiles(folder, said.Add).StopLeftoversAsync();
+
+        var exited = leftover.WaitForExitAsync();
+        (await Task.WhenAny(exited, Task.Delay(TimeSpan.FromSeconds(5)))).ShouldBe(exited, "the leftover process was stopped");
+        said.ShouldContain($"Stopping api (pid {leftover.Id}), left running by an earlier run of this data folder");
+        Directory.GetFiles(folder).ShouldBeEmpty("the earlier run's pid files are forgotten once its processes are stopped");
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z'; // a zombie has ended; only its exit status waits for a reaper
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<bool> AnyListeningAsync(IEnumerable<int> ports)
+    {
+        foreach (var port in ports)
+        {
+            if (await FreePort.IsListeningAsync(port))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>A started AppHost process, its output lines, and a task that completes when it prints "Running.".</summary>
     private sealed record Launched(Process Process, List<string> Output, Task Running) : IDisposable
     {
