@@ -15,7 +15,8 @@ internal sealed class Orchestrator
 {
     private static readonly object ConsoleGate = new();
     private readonly List<Func<Task>> _stops = [];
-    private readonly List<ServiceProcess> _services = [];
+    private readonly List<Supervisor> _supervisors = [];
+    private readonly SupervisorOptions _restarts = SupervisorOptions.FromEnvironment();
     private readonly TelemetryStore _telemetry = new();
     private readonly ResourceBoard _board = new();
     private Uri? _otlpEndpoint;
@@ -33,11 +34,16 @@ internal sealed class Orchestrator
             await StartAsync(shutdown.Token);
             PrintResources();
             Write("apphost", "Running. Press Ctrl+C to stop everything.");
-            await Task.WhenAny(_services.Select(s => s.Exited).Append(Task.Delay(Timeout.Infinite, shutdown.Token)));
-            var crashed = _services.FirstOrDefault(s => s.HasExited);
-            if (crashed is not null && !shutdown.IsCancellationRequested)
+            // Each resource is supervised (restarted after an unexpected exit); the run stops when one will not run again.
+            List<Task<string>> failures;
+            lock (_supervisors)
             {
-                Write("apphost", $"!!! {crashed.Name} exited by itself with code {crashed.ExitCode}; nothing is restarted silently: stopping the system.");
+                failures = [.. _supervisors.Select(s => s.Failed)];
+            }
+
+            await Task.WhenAny(failures.Cast<Task>().Append(Task.Delay(Timeout.Infinite, shutdown.Token)));
+            if (failures.FirstOrDefault(f => f.IsCompleted) is not null && !shutdown.IsCancellationRequested)
+            {
                 exitCode = 1;
             }
         }
@@ -158,12 +164,10 @@ internal sealed class Orchestrator
         }
 
         Write("apphost", $"Starting postgres on 127.0.0.1:{port} (data in {folder}) …");
-        var server = await PostgresServer.StartAsync(
-            new PostgresServerOptions(folder, port, secrets.PostgresPassword), Sink("postgres"), cancellationToken);
-        _pids?.Record("postgres", server.ProcessId);
-        AddStop(async () => { Write("apphost", "Stopping postgres"); await server.DisposeAsync(); });
-        AddResource(("postgres", "running", $"127.0.0.1:{port}  database ticketing, user postgres (password in .data/secrets.json)"));
-        return server.ConnectionString;
+        var options = new PostgresServerOptions(folder, port, secrets.PostgresPassword);
+        AddResource(("postgres", "starting", $"127.0.0.1:{port}  database ticketing, user postgres (password in .data/secrets.json)"));
+        await SuperviseAsync("postgres", async ct => await PostgresServer.StartAsync(options, Sink("postgres"), ct), cancellationToken);
+        return PostgresServer.ConnectionStringOf(options);
     }
 
     private async Task<string> StartRedisAsync(string dataDirectory, CancellationToken cancellationToken)
@@ -177,11 +181,10 @@ internal sealed class Orchestrator
         var port = Port("TICKETING_REDIS_PORT", 16379);
         await EnsureFreeAsync("redis", port, "TICKETING_REDIS_PORT", cancellationToken);
         Write("apphost", $"Starting redis on 127.0.0.1:{port} …");
-        var server = await RedisServer.StartAsync(new RedisServerOptions(Path.Combine(dataDirectory, "redis"), port), Sink("redis"), cancellationToken);
-        _pids?.Record("redis", server.ProcessId);
-        AddStop(async () => { Write("apphost", "Stopping redis"); await server.DisposeAsync(); });
-        AddResource(("redis", "running", server.ConnectionString));
-        return server.ConnectionString;
+        var options = new RedisServerOptions(Path.Combine(dataDirectory, "redis"), port);
+        AddResource(("redis", "starting", $"127.0.0.1:{port}"));
+        await SuperviseAsync("redis", async ct => await RedisServer.StartAsync(options, Sink("redis"), ct), cancellationToken);
+        return $"127.0.0.1:{port}";
     }
 
     private string StartKafka()
@@ -218,15 +221,43 @@ internal sealed class Orchestrator
         environment["DOTNET_ENVIRONMENT"] = environment["ASPNETCORE_ENVIRONMENT"];
         await EnsureFreeAsync(name, url.Port, $"TICKETING_{name.ToUpperInvariant()}_PORT", cancellationToken);
         Write("apphost", $"Starting {name} on {url} …");
-        var service = ServiceProcess.Start(name, ProjectPaths.ServiceDll(project), environment, Sink(name));
-        _services.Add(service);
-        _pids?.Record(name, service.ProcessId);
         _board.Set(name, "starting", [url.ToString()], new Uri(url, "/health"));
-        AddStop(async () => { Write("apphost", $"Stopping {name}"); await service.DisposeAsync(); _board.SetState(name, "stopped"); });
-        _ = service.Exited.ContinueWith(_ => _board.SetState(name, $"exited ({service.ExitCode})"), TaskScheduler.Default);
-        await service.WaitHealthyAsync(url, TimeSpan.FromSeconds(120), cancellationToken);
+        await SuperviseAsync(name, async ct =>
+        {
+            var service = ServiceProcess.Start(name, ProjectPaths.ServiceDll(project), environment, Sink(name));
+            try
+            {
+                await service.WaitHealthyAsync(url, TimeSpan.FromSeconds(120), ct);
+            }
+            catch
+            {
+                await service.DisposeAsync();
+                throw;
+            }
+
+            return service;
+        }, cancellationToken);
         AddResource((name, "running", shown));
         Write("apphost", $"{name} is healthy");
+    }
+
+    /// <summary>
+    /// Starts a resource under a <see cref="Supervisor"/>: its pid file follows each (re)start, the developer view shows its
+    /// state, restarts and last exit, and it is stopped in reverse start order with the rest.
+    /// </summary>
+    private async Task SuperviseAsync(string name, Func<CancellationToken, Task<ISupervisedProcess>> start, CancellationToken cancellationToken)
+    {
+        var supervisor = await Supervisor.StartAsync(name, start, _restarts, line => Write("apphost", line), state =>
+        {
+            _pids?.Record(name, state.ProcessId);
+            _board.SetSupervision(name, state.State, state.Restarts, state.LastExit);
+        }, cancellationToken);
+        lock (_supervisors)
+        {
+            _supervisors.Add(supervisor);
+        }
+
+        AddStop(async () => { Write("apphost", $"Stopping {name}"); await supervisor.DisposeAsync(); });
     }
 
     private void AddResource((string Name, string State, string Url) resource) =>

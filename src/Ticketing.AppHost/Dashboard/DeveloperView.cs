@@ -112,10 +112,10 @@ public sealed class DeveloperView : IAsyncDisposable
         {
             var r = all[i];
             var endpoints = string.Join("<br>", r.Endpoints.Select(e => e.StartsWith("http", StringComparison.Ordinal) ? $"<a href=\"{E(e)}\">{E(e)}</a>" : E(e)));
-            rows.Append(CultureInvariant($"<tr data-resource=\"{E(r.Name)}\"><td><b>{E(r.Name)}</b></td><td class=\"state-{E(r.State)}\">{E(r.State)}</td><td>{endpoints}</td><td>{health[i]}</td><td><a href=\"/console/{E(r.Name)}\">console</a> · <a href=\"/traces?service={E(r.Name)}\">traces</a></td></tr>"));
+            rows.Append(CultureInvariant($"<tr data-resource=\"{E(r.Name)}\"><td><b>{E(r.Name)}</b></td><td class=\"state-{E(r.State)}\">{E(r.State)}</td><td class=\"num\">{r.Restarts}</td><td>{E(r.LastExit ?? "")}</td><td>{endpoints}</td><td>{health[i]}</td><td><a href=\"/console/{E(r.Name)}\">console</a> · <a href=\"/traces?service={E(r.Name)}\">traces</a></td></tr>"));
         }
 
-        return $"<table><thead><tr><th>Resource</th><th>State</th><th>Endpoints</th><th>Health</th><th></th></tr></thead><tbody>{rows}</tbody></table>";
+        return $"<table><thead><tr><th>Resource</th><th>State</th><th>Restarts</th><th>Last exit</th><th>Endpoints</th><th>Health</th><th></th></tr></thead><tbody>{rows}</tbody></table>";
     }
 
     private static string TracesHtml(TelemetryStore store, string? service)

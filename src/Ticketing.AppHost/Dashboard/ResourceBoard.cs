@@ -8,7 +8,9 @@ namespace Ticketing.AppHost.Dashboard;
 /// <param name="Endpoints">Addresses to show (URLs become links).</param>
 /// <param name="Health">The resource's <c>/health</c> URL, when it has one.</param>
 /// <param name="Order">Position in the list (start order).</param>
-public sealed record ResourceEntry(string Name, string State, IReadOnlyList<string> Endpoints, Uri? Health, int Order);
+/// <param name="Restarts">How many times the supervisor restarted it after an unexpected exit.</param>
+/// <param name="LastExit">Its last unexpected exit (exit code and time), or null.</param>
+public sealed record ResourceEntry(string Name, string State, IReadOnlyList<string> Endpoints, Uri? Health, int Order, int Restarts = 0, string? LastExit = null);
 
 /// <summary>The resources the AppHost started, with their state: what the developer view's front page shows.</summary>
 public sealed class ResourceBoard
@@ -28,6 +30,15 @@ public sealed class ResourceBoard
         if (_resources.TryGetValue(name, out var entry))
         {
             _resources[name] = entry with { State = state };
+        }
+    }
+
+    /// <summary>Records what the resource's supervisor reports (no-op when unknown).</summary>
+    public void SetSupervision(string name, string state, int restarts, string? lastExit)
+    {
+        if (_resources.TryGetValue(name, out var entry))
+        {
+            _resources[name] = entry with { State = state, Restarts = restarts, LastExit = lastExit };
         }
     }
 

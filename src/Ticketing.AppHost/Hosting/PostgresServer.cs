@@ -15,7 +15,7 @@ public sealed record PostgresServerOptions(string DataDirectory, int Port, strin
 /// A PostgreSQL server from Debian's binaries (<c>/usr/lib/postgresql/&lt;version&gt;/bin</c>), run as a child
 /// process. As root, the server runs as the <c>postgres</c> OS user (Postgres refuses to run as root).
 /// </summary>
-public sealed class PostgresServer : IAsyncDisposable
+public sealed class PostgresServer : ISupervisedProcess
 {
     private const string OsUser = "postgres";
     private readonly System.Diagnostics.Process _process;
@@ -25,14 +25,23 @@ public sealed class PostgresServer : IAsyncDisposable
     {
         _process = process;
         _options = options;
-        ConnectionString = ConnectionStringFor(options.Database);
+        ConnectionString = ConnectionStringOf(options);
     }
+
+    /// <summary>The connection string of <paramref name="options"/>'s main database (the same for every start of the server).</summary>
+    public static string ConnectionStringOf(PostgresServerOptions options) => ConnectionStringFor(options, options.Database);
 
     /// <summary><c>Host=127.0.0.1;Port=…;Username=postgres;Password=…;Database=…</c> of the main database.</summary>
     public string ConnectionString { get; }
 
     /// <summary>The server process id.</summary>
     public int ProcessId => _process.Id;
+
+    /// <summary>Completes when the server process ends.</summary>
+    public Task Exited => _process.WaitForExitAsync();
+
+    /// <summary>The server's exit code once <see cref="Exited"/> (128 + n when killed by signal n).</summary>
+    public int ExitCode => _process.ExitCode;
 
     /// <summary>
     /// Initializes the cluster if needed, starts the server and waits (up to 60 s) until it accepts
@@ -145,7 +154,7 @@ public sealed class PostgresServer : IAsyncDisposable
             throw new ArgumentException("Database names here are plain identifiers.", nameof(name));
         }
 
-        await using var connection = new NpgsqlConnection(ConnectionStringFor("postgres"));
+        await using var connection = new NpgsqlConnection(AdminConnectionString());
         await connection.OpenAsync(cancellationToken);
         await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection) { Parameters = { new() { Value = name } } };
         if (await exists.ExecuteScalarAsync(cancellationToken) is null)
@@ -164,12 +173,19 @@ public sealed class PostgresServer : IAsyncDisposable
         _process.Dispose();
     }
 
-    private string ConnectionStringFor(string database) => new NpgsqlConnectionStringBuilder
+    private string ConnectionStringFor(string database) => ConnectionStringFor(_options, database);
+
+    // The server's own checks open unpooled connections: a pooled one may belong to an earlier start of the same server (a
+    // restart after a crash), and a query on it never got an answer.
+    private string AdminConnectionString() =>
+        new NpgsqlConnectionStringBuilder(ConnectionStringFor("postgres")) { Pooling = false, Timeout = 5, CommandTimeout = 30 }.ConnectionString;
+
+    private static string ConnectionStringFor(PostgresServerOptions options, string database) => new NpgsqlConnectionStringBuilder
     {
         Host = "127.0.0.1",
-        Port = _options.Port,
+        Port = options.Port,
         Username = "postgres",
-        Password = _options.Password,
+        Password = options.Password,
         Database = database,
     }.ConnectionString;
 
@@ -185,7 +201,7 @@ public sealed class PostgresServer : IAsyncDisposable
 
             try
             {
-                await using var connection = new NpgsqlConnection(ConnectionStringFor("postgres"));
+                await using var connection = new NpgsqlConnection(AdminConnectionString());
                 await connection.OpenAsync(cancellationToken);
                 return;
             }

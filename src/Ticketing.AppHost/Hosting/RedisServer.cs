@@ -9,7 +9,7 @@ namespace Ticketing.AppHost.Hosting;
 public sealed record RedisServerOptions(string? DataDirectory, int Port);
 
 /// <summary>A Redis server from Debian's <c>redis-server</c>, run in the foreground as a child process.</summary>
-public sealed class RedisServer : IAsyncDisposable
+public sealed class RedisServer : ISupervisedProcess
 {
     private readonly System.Diagnostics.Process _process;
 
@@ -24,6 +24,12 @@ public sealed class RedisServer : IAsyncDisposable
 
     /// <summary>The server process id.</summary>
     public int ProcessId => _process.Id;
+
+    /// <summary>Completes when the server process ends.</summary>
+    public Task Exited => _process.WaitForExitAsync();
+
+    /// <summary>The server's exit code once <see cref="Exited"/> (128 + n when killed by signal n).</summary>
+    public int ExitCode => _process.ExitCode;
 
     /// <summary>Starts the server and waits (up to 30 s) until it answers <c>PING</c>.</summary>
     /// <exception cref="InvalidOperationException"><c>redis-server</c> is missing or did not come up.</exception>

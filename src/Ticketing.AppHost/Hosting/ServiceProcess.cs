@@ -6,7 +6,7 @@ namespace Ticketing.AppHost.Hosting;
 /// One .NET service run as a child process (<c>dotnet &lt;service&gt;.dll</c>), the way Aspire runs a project
 /// resource: configuration only through environment variables, every output line forwarded to a log sink.
 /// </summary>
-public sealed class ServiceProcess : IAsyncDisposable
+public sealed class ServiceProcess : ISupervisedProcess
 {
     private readonly Process _process;
     private readonly Queue<string> _lastLines = new();

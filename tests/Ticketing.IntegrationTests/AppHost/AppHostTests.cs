@@ -240,7 +240,7 @@ public class AppHostTests(Support.DefaultSystem fixture)
         Directory.Delete(folder, recursive: true);
     }
 
-    private static bool IsAlive(int pid)
+    internal static bool IsAlive(int pid)
     {
         try
         {
@@ -267,7 +267,7 @@ public class AppHostTests(Support.DefaultSystem fixture)
     }
 
     /// <summary>A started AppHost process, its output lines, and a task that completes when it prints "Running.".</summary>
-    private sealed record Launched(Process Process, List<string> Output, Task Running) : IDisposable
+    internal sealed record Launched(Process Process, List<string> Output, Task Running) : IDisposable
     {
         public void Dispose() => Process.Dispose();
     }
@@ -276,7 +276,7 @@ public class AppHostTests(Support.DefaultSystem fixture)
     /// Starts the built AppHost with <paramref name="environment"/> added (null removes a variable); outside
     /// connection strings and OTLP settings of the test's own environment are removed first.
     /// </summary>
-    private static Launched Launch(IReadOnlyDictionary<string, string?> environment)
+    internal static Launched Launch(IReadOnlyDictionary<string, string?> environment)
     {
         var output = new List<string>();
         var running = new TaskCompletionSource();
@@ -351,7 +351,7 @@ public class AppHostTests(Support.DefaultSystem fixture)
             })
             .ToList();
 
-    private static string Tail(List<string> output)
+    internal static string Tail(List<string> output)
     {
         lock (output)
         {

@@ -1,0 +1,212 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using Dapper;
+using Npgsql;
+using Refit;
+using Ticketing.AppHost.Hosting;
+using Ticketing.Client;
+using Ticketing.IntegrationTests.Support;
+
+namespace Ticketing.IntegrationTests.AppHost;
+
+/// <summary>
+/// The AppHost as a supervisor: real processes of a real run killed with SIGKILL while a crowd holds and pays, one after the
+/// other. Each must be back by itself within 15 s; meanwhile the Api answers 503 with Retry-After, never 500; afterwards no
+/// seat is sold twice and every balance is its history.
+/// </summary>
+[Trait("Category", "Faults")]
+public class FaultTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public async Task Redis_Postgres_the_Api_and_the_QueueWorker_killed_under_a_crowd_each_come_back_within_15_s_with_503s_meanwhile_and_nothing_oversold()
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), $"ticketing-faults-{Guid.NewGuid():N}");
+        var apiPort = FreePort.Next();
+        var environment = new Dictionary<string, string?>
+        {
+            ["TICKETING_DATA_DIR"] = dataDirectory,
+            ["TICKETING_POSTGRES_PORT"] = FreePort.Next().ToString(),
+            ["TICKETING_REDIS_PORT"] = FreePort.Next().ToString(),
+            ["TICKETING_API_PORT"] = apiPort.ToString(),
+            ["TICKETING_QUEUEWORKER_PORT"] = FreePort.Next().ToString(),
+            ["TICKETING_WEB_PORT"] = FreePort.Next().ToString(),
+            ["TICKETING_DASHBOARD_PORT"] = FreePort.Next().ToString(),
+        };
+        using var launched = AppHostTests.Launch(environment);
+        try
+        {
+            await Task.WhenAny(launched.Running, launched.Process.WaitForExitAsync(), Task.Delay(TimeSpan.FromMinutes(3)));
+            launched.Running.IsCompleted.ShouldBeTrue($"The AppHost did not come up:{Environment.NewLine}{AppHostTests.Tail(launched.Output)}");
+            using var api = new ApiDriver(new Uri($"http://127.0.0.1:{apiPort}"));
+            var password = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dataDirectory, "secrets.json"))).RootElement.GetProperty("PostgresPassword").GetString();
+            var postgres = $"Host=127.0.0.1;Port={environment["TICKETING_POSTGRES_PORT"]};Username=postgres;Password={password};Database=ticketing;Pooling=false"; // unpooled: Postgres restarts mid-test
+            var concert = (await TestCatalog.CreateConcertAsync(postgres, schedules: 20)).ConcertId; // 1,000 seats: the crowd never runs out
+            var buyers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => api.CreateUserAsync(initialBalance: 10_000_000)));
+            var tickets = new ConcurrentDictionary<Guid, QueueTicket>();
+            foreach (var buyer in buyers)
+            {
+                tickets[buyer.UserId] = await api.AdmitAsync(buyer, concert);
+            }
+
+            var schedules = (await api.As(buyers[0], tickets[buyers[0].UserId]).GetSchedulesAsync(concert)).ShouldReturn().Select(s => s.ScheduleId).ToArray();
+            var answers = new ConcurrentBag<string>();
+            using var stop = new CancellationTokenSource();
+            var crowd = Task.WhenAll(buyers.Select(buyer => BuyUntilStoppedAsync(api, buyer, concert, schedules, tickets, answers, stop.Token)));
+
+            foreach (var resource in new[] { "redis", "postgres", "api", "queueworker" })
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2)); // the crowd at work before each fault
+                var pid = ReadPid(dataDirectory, resource);
+                var killed = Stopwatch.StartNew();
+                NativeProcess.Signal(pid, NativeProcess.SigKill).ShouldBeTrue($"{resource} (pid {pid}) was running");
+                await WaitUntilBackAsync(dataDirectory, resource, pid, api, killed);
+                output.WriteLine($"{resource}: back {killed.Elapsed.TotalSeconds:F1} s after SIGKILL; answers so far: {Summary(answers)}");
+                killed.Elapsed.ShouldBeLessThan(Recovery, $"{resource} came back too late");
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            await stop.CancelAsync();
+            await crowd;
+            output.WriteLine($"answers: {Summary(answers)}");
+
+            answers.ShouldNotContain("500", "never a 500, whatever is down");
+            answers.ShouldNotContain("503 without Retry-After");
+            answers.Count(a => a == "201 paid").ShouldBeGreaterThan(100, "the crowd bought seats between the faults");
+            answers.ShouldContain(a => a.StartsWith("503", StringComparison.Ordinal) || a == "unreachable", "the faults were felt");
+
+            await using var db = new NpgsqlConnection(postgres);
+            (await db.ExecuteScalarAsync<long>("SELECT count(*) FROM (SELECT 1 FROM reservations GROUP BY schedule_id, seat_number HAVING count(*) > 1) d")).ShouldBe(0, "no seat sold twice");
+            (await db.ExecuteScalarAsync<long>("""
+                SELECT count(*) FROM users u WHERE u.balance <> COALESCE((SELECT sum(CASE h.kind WHEN 'PAYMENT' THEN -h.amount ELSE h.amount END)
+                                                                          FROM balance_history h WHERE h.user_id = u.id), 0)
+                """)).ShouldBe(0, "every balance is its history");
+            (await db.ExecuteScalarAsync<long>("SELECT count(*) FROM payments p WHERE NOT EXISTS (SELECT 1 FROM balance_history h WHERE h.payment_id = p.id)"))
+                .ShouldBe(0, "every payment has its history row");
+
+            NativeProcess.Signal(launched.Process.Id, NativeProcess.SigInt).ShouldBeTrue();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await launched.Process.WaitForExitAsync(timeout.Token);
+            launched.Process.ExitCode.ShouldBe(0, AppHostTests.Tail(launched.Output));
+        }
+        finally
+        {
+            if (!launched.Process.HasExited)
+            {
+                launched.Process.Kill(entireProcessTree: true);
+            }
+
+            try
+            {
+                Directory.Delete(dataDirectory, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
+    // Holds a random seat and pays it, again and again, counting every answer; a lost queue token is replaced by a new join.
+    private static async Task BuyUntilStoppedAsync(ApiDriver api, TestUser buyer, Guid concert, Guid[] schedules,
+        ConcurrentDictionary<Guid, QueueTicket> tickets, ConcurrentBag<string> answers, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                var ticket = tickets[buyer.UserId];
+                var hold = await api.As(buyer, ticket).HoldSeatAsync(new HoldRequest(schedules[Random.Shared.Next(schedules.Length)], Random.Shared.Next(1, 51)), stop);
+                Count(hold, answers, "hold");
+                if (hold.IsSuccessStatusCode)
+                {
+                    var paid = await api.As(buyer, ticket).PayAsync(new PaymentRequest(hold.Content!.HoldId), $"pay-{hold.Content.HoldId}", stop);
+                    Count(paid, answers, "paid");
+                }
+                else if (hold.Problem()?.Code is "QUEUE_TOKEN_EXPIRED" or "QUEUE_TOKEN_INVALID")
+                {
+                    // Paying for the last held seat ends the pass (API.md), and a token can be lost with Redis's last second.
+                    var join = await api.As(buyer).JoinQueueAsync(concert, stop);
+                    if (join.IsSuccessStatusCode)
+                    {
+                        tickets[buyer.UserId] = new QueueTicket(concert, join.Content!.QueueToken, join.Content.Status, join.Content.Position);
+                    }
+                }
+
+                await Task.Delay(20, stop);
+            }
+            catch (HttpRequestException)
+            {
+                answers.Add("unreachable"); // the Api itself is down: no HTTP answer at all
+                await Task.Delay(100, CancellationToken.None);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    private static void Count(IApiResponse response, ConcurrentBag<string> answers, string what)
+    {
+        var status = (int)(response.StatusCode ?? 0);
+        if (status == 503 && response.Headers?.RetryAfter is null)
+        {
+            answers.Add("503 without Retry-After");
+        }
+
+        answers.Add(status switch
+        {
+            0 => "unreachable", // no HTTP answer: the Api itself is down
+            201 => $"201 {what}",
+            >= 500 => status.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            _ => $"{status} {what} {response.Problem()?.Code}",
+        });
+    }
+
+    // Back = a new live process of the resource (its pid file) and an Api that answers /health with 200.
+    private static async Task WaitUntilBackAsync(string dataDirectory, string resource, int killedPid, ApiDriver api, Stopwatch since)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        while (since.Elapsed < Recovery + TimeSpan.FromSeconds(15))
+        {
+            var pid = TryReadPid(dataDirectory, resource);
+            if (pid is { } current && current != killedPid && AppHostTests.IsAlive(current))
+            {
+                try
+                {
+                    if ((await http.GetAsync(new Uri(api.ApiUrl, "/health"))).StatusCode == HttpStatusCode.OK)
+                    {
+                        return;
+                    }
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                {
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new ShouldAssertException($"{resource} was not back within {since.Elapsed.TotalSeconds:F0} s");
+    }
+
+    private static int ReadPid(string dataDirectory, string resource) =>
+        TryReadPid(dataDirectory, resource) ?? throw new ShouldAssertException($"no pid file for {resource}");
+
+    private static int? TryReadPid(string dataDirectory, string resource)
+    {
+        try
+        {
+            return int.Parse(File.ReadAllText(Path.Combine(dataDirectory, "run", $"{resource}.pid")).Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static string Summary(IEnumerable<string> answers) =>
+        string.Join(", ", answers.GroupBy(a => a).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} ×{g.Count()}"));
+}
