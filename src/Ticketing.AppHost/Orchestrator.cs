@@ -8,7 +8,7 @@ namespace Ticketing.AppHost;
 
 /// <summary>
 /// Starts and wires the whole system the way an Aspire AppHost would (ARCHITECTURE.md "Local run without Aspire
-/// packages"): Postgres, Redis and the Kafka mock broker, then Api → QueueWorker → Web, each once the previous one
+/// packages"): Postgres, Redis and the Kafka mock broker, then QueueWorker → Api → Web, each once the previous one
 /// is healthy; prints the resources; on Ctrl+C or SIGTERM stops everything in reverse order.
 /// </summary>
 internal sealed class Orchestrator
@@ -21,6 +21,7 @@ internal sealed class Orchestrator
     private readonly ResourceBoard _board = new();
     private Uri? _otlpEndpoint;
     private PidFiles? _pids;
+    private string? _brokerEpoch;
 
     public async Task<int> RunAsync()
     {
@@ -119,6 +120,7 @@ internal sealed class Orchestrator
             ["ConnectionStrings__postgres"] = await postgres,
             ["ConnectionStrings__redis"] = await redis,
             ["ConnectionStrings__kafka"] = kafka,
+            ["Ticketing__Queue__BrokerEpoch"] = _brokerEpoch,
         };
 
         var apiUrl = Url("TICKETING_API_PORT", 5180);
@@ -126,16 +128,17 @@ internal sealed class Orchestrator
         var webUrl = Url("TICKETING_WEB_PORT", 5080);
         var environment = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? "Development";
 
+        // The QueueWorker first: after a restart on the dev broker it puts people back in line before the Api takes new joins.
+        await StartServiceAsync("queueworker", "Ticketing.QueueWorker", workerUrl, new(connections)
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = environment,
+        }, workerUrl.ToString(), cancellationToken);
         await StartServiceAsync("api", "Ticketing.Api", apiUrl, new(connections)
         {
             ["ASPNETCORE_ENVIRONMENT"] = environment,
             ["Ticketing__Auth__SigningKey"] = Environment.GetEnvironmentVariable("Ticketing__Auth__SigningKey") ?? secrets.SigningKey,
             ["Ticketing__Catalog__SeedDevData"] = Environment.GetEnvironmentVariable("Ticketing__Catalog__SeedDevData") ?? "true",
         }, $"{apiUrl}swagger  ·  {apiUrl}openapi/v1.json", cancellationToken);
-        await StartServiceAsync("queueworker", "Ticketing.QueueWorker", workerUrl, new(connections)
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = environment,
-        }, workerUrl.ToString(), cancellationToken);
         await StartServiceAsync("web", "Ticketing.Web", webUrl, new()
         {
             ["ASPNETCORE_ENVIRONMENT"] = environment,
@@ -198,6 +201,8 @@ internal sealed class Orchestrator
         var topic = Environment.GetEnvironmentVariable("Ticketing__Queue__JoinsTopic") ?? "queue.joins";
         var cluster = KafkaMockCluster.Start();
         cluster.CreateTopic(topic, 8);
+        // The mock's log lives in memory: a new epoch per start tells the QueueWorker that joins Redis remembers are gone from it.
+        _brokerEpoch = Guid.NewGuid().ToString("N");
         AddStop(() => { Write("apphost", "Stopping kafka"); cluster.Dispose(); return Task.CompletedTask; });
         AddResource(("kafka", "running", $"{cluster.BootstrapServers}  (librdkafka mock cluster; topic {topic}, 8 partitions)"));
         Write("apphost", $"Kafka mock cluster at {cluster.BootstrapServers}, topic {topic}");

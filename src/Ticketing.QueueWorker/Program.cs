@@ -10,6 +10,8 @@ builder.AddKafkaConnection("kafka");
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddOptions<QueueOptions>().BindConfiguration(QueueOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddSingleton<WaitingRoomStore>();
+builder.Services.AddSingleton<JoinsProducer>();
+builder.Services.AddHostedService<LostJoinsRecovery>(); // before the consumer starts: the lines are whole again first
 builder.Services.AddHostedService<AdmissionWorker>();
 
 var app = builder.Build();

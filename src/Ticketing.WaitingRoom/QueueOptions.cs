@@ -40,6 +40,13 @@ public sealed class QueueOptions
     [Required, MinLength(1)]
     public string ConsumerGroup { get; set; } = "queue-worker";
 
+    /// <summary>
+    /// Identifies the Kafka log the joins are in. Set by the AppHost to a new value each time it starts its in-memory dev broker,
+    /// whose log does not survive a restart; the QueueWorker then puts the WAITING tokens Redis still holds back in line, in
+    /// their original order (<c>LostJoinsRecovery</c>). Unset with an outside Kafka, whose log is durable: nothing is requeued.
+    /// </summary>
+    public string? BrokerEpoch { get; set; }
+
     /// <summary>How long a token's record stays readable after its last change (status EXPIRED can still be reported).</summary>
     public static readonly TimeSpan TokenRetention = TimeSpan.FromDays(1);
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using Ticketing.AppHost.Hosting;
+using Ticketing.IntegrationTests.Support;
 
 namespace Ticketing.IntegrationTests.AppHost;
 
@@ -175,10 +176,12 @@ public class AppHostTests(Support.DefaultSystem fixture)
         {
             ["TICKETING_DATA_DIR"] = dataDirectory,
         };
+        var launched = new List<Launched>();
         try
         {
-            using (var first = Launch(environment))
             {
+                var first = Launch(environment);
+                launched.Add(first);
                 await Task.WhenAny(first.Running, first.Process.WaitForExitAsync(), Task.Delay(TimeSpan.FromMinutes(3)));
                 first.Running.IsCompleted.ShouldBeTrue($"The AppHost did not come up:{Environment.NewLine}{Tail(first.Output)}");
                 var children = ChildrenOf(first.Process.Id);
@@ -200,7 +203,8 @@ public class AppHostTests(Support.DefaultSystem fixture)
             }
 
             // The next run on the same data folder starts, and stops cleanly.
-            using var second = Launch(environment);
+            var second = Launch(environment);
+            launched.Add(second);
             await Task.WhenAny(second.Running, second.Process.WaitForExitAsync(), Task.Delay(TimeSpan.FromMinutes(3)));
             second.Running.IsCompleted.ShouldBeTrue($"The next run did not come up:{Environment.NewLine}{Tail(second.Output)}");
             NativeProcess.Signal(second.Process.Id, NativeProcess.SigInt).ShouldBeTrue();
@@ -210,6 +214,8 @@ public class AppHostTests(Support.DefaultSystem fixture)
         }
         finally
         {
+            StopAll(launched); // a failed assertion must not leave a run behind
+
             try
             {
                 Directory.Delete(dataDirectory, recursive: true);
@@ -218,6 +224,97 @@ public class AppHostTests(Support.DefaultSystem fixture)
             {
             }
             catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
+    [Fact]
+    public async Task After_a_restart_on_the_same_data_the_people_waiting_are_back_in_line_in_their_order_and_the_active_stay_active()
+    {
+        // The dev broker's log does not survive a restart; Redis's lines do. Capacity 1: one ACTIVE, three WAITING.
+        var dataDirectory = Path.Combine(Path.GetTempPath(), $"ticketing-apphost-{Guid.NewGuid():N}");
+        var apiPort = FreePort.Next();
+        var postgresPort = FreePort.Next();
+        var environment = new Dictionary<string, string?>
+        {
+            ["TICKETING_DATA_DIR"] = dataDirectory,
+            ["TICKETING_POSTGRES_PORT"] = postgresPort.ToString(),
+            ["TICKETING_REDIS_PORT"] = FreePort.Next().ToString(),
+            ["TICKETING_API_PORT"] = apiPort.ToString(),
+            ["TICKETING_QUEUEWORKER_PORT"] = FreePort.Next().ToString(),
+            ["TICKETING_WEB_PORT"] = FreePort.Next().ToString(),
+            ["TICKETING_DASHBOARD_PORT"] = FreePort.Next().ToString(),
+            ["Ticketing__Queue__ActiveCapacity"] = "1",
+            ["Ticketing__Queue__AdmissionInterval"] = "00:00:00.200",
+        };
+        var launched = new List<Launched>();
+        try
+        {
+            TestUser[] people;
+            QueueTicket[] tickets;
+            {
+                var first = Launch(environment);
+                launched.Add(first);
+                await Task.WhenAny(first.Running, first.Process.WaitForExitAsync(), Task.Delay(TimeSpan.FromMinutes(3)));
+                first.Running.IsCompleted.ShouldBeTrue($"The AppHost did not come up:{Environment.NewLine}{Tail(first.Output)}");
+                var password = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dataDirectory, "secrets.json"))).RootElement.GetProperty("PostgresPassword").GetString();
+                var concert = await Support.TestCatalog.CreateConcertAsync($"Host=127.0.0.1;Port={postgresPort};Username=postgres;Password={password};Database=ticketing;Pooling=false");
+                using var api = new Support.ApiDriver(new Uri($"http://127.0.0.1:{apiPort}"));
+                people = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => api.CreateUserAsync()));
+                tickets = new QueueTicket[people.Length];
+                for (var i = 0; i < people.Length; i++)
+                {
+                    tickets[i] = await api.JoinAsync(people[i], concert.ConcertId);
+                    if (i == 0)
+                    {
+                        await api.WaitUntilActiveAsync(people[0], tickets[0]);
+                    }
+                }
+
+                (await Task.WhenAll(people.Skip(1).Select((p, i) => api.QueueStatusAsync(p, tickets[i + 1])))).Select(s => (s.Status, s.Position))
+                    .ShouldBe([("WAITING", 0L), ("WAITING", 1L), ("WAITING", 2L)]);
+                NativeProcess.Signal(first.Process.Id, NativeProcess.SigInt).ShouldBeTrue();
+                await first.Process.WaitForExitAsync();
+                first.Process.ExitCode.ShouldBe(0, Tail(first.Output));
+            }
+
+            var second = Launch(environment);
+            launched.Add(second);
+            await Task.WhenAny(second.Running, second.Process.WaitForExitAsync(), Task.Delay(TimeSpan.FromMinutes(3)));
+            second.Running.IsCompleted.ShouldBeTrue($"The next run did not come up:{Environment.NewLine}{Tail(second.Output)}");
+            Tail(second.Output).ShouldContain("put 3 WAITING tokens of 1 concerts back in line in their original order");
+            using (var api = new Support.ApiDriver(new Uri($"http://127.0.0.1:{apiPort}")))
+            {
+                (await api.QueueStatusAsync(people[0], tickets[0])).Status.ShouldBe("ACTIVE", "an ACTIVE pass survives the restart");
+                (await Task.WhenAll(people.Skip(1).Select((p, i) => api.QueueStatusAsync(p, tickets[i + 1])))).Select(s => (s.Status, s.Position))
+                    .ShouldBe([("WAITING", 0L), ("WAITING", 1L), ("WAITING", 2L)]);
+
+                // Each one who leaves frees the one slot for the next in the original order: nobody is stuck.
+                for (var i = 0; i < people.Length - 1; i++)
+                {
+                    (await api.As(people[i], tickets[i]).LeaveQueueAsync(tickets[i].ConcertId)).ShouldHaveStatus(HttpStatusCode.NoContent);
+                    await api.WaitUntilActiveAsync(people[i + 1], tickets[i + 1], TimeSpan.FromSeconds(10));
+                    for (var j = i + 2; j < people.Length; j++)
+                    {
+                        (await api.QueueStatusAsync(people[j], tickets[j])).Status.ShouldBe("WAITING", $"person {j} must not pass person {i + 1}");
+                    }
+                }
+            }
+
+            NativeProcess.Signal(second.Process.Id, NativeProcess.SigInt).ShouldBeTrue();
+            await second.Process.WaitForExitAsync();
+            second.Process.ExitCode.ShouldBe(0, Tail(second.Output));
+        }
+        finally
+        {
+            StopAll(launched); // a failed assertion must not leave a run behind
+
+            try
+            {
+                Directory.Delete(dataDirectory, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
             }
         }
@@ -238,6 +335,20 @@ public class AppHostTests(Support.DefaultSystem fixture)
         said.ShouldContain($"Stopping api (pid {leftover.Id}), left running by an earlier run of this data folder");
         Directory.GetFiles(folder).ShouldBeEmpty("the earlier run's pid files are forgotten once its processes are stopped");
         Directory.Delete(folder, recursive: true);
+    }
+
+    /// <summary>Kills what is still running of <paramref name="runs"/> (a failed assertion must not leave a run behind) and disposes them.</summary>
+    internal static void StopAll(IEnumerable<Launched> runs)
+    {
+        foreach (var run in runs)
+        {
+            if (!run.Process.HasExited)
+            {
+                run.Process.Kill(entireProcessTree: true);
+            }
+
+            run.Dispose();
+        }
     }
 
     internal static bool IsAlive(int pid)

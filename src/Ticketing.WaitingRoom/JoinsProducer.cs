@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Ticketing.WaitingRoom;
 using Ticketing.WaitingRoom.Hosting;
 
-namespace Ticketing.Api.Queue;
+namespace Ticketing.WaitingRoom;
 
 /// <summary>
 /// Writes joins to the joins topic (<see cref="QueueOptions.JoinsTopic"/>) with an idempotent producer
@@ -14,7 +14,7 @@ namespace Ticketing.Api.Queue;
 /// </summary>
 public sealed class JoinsProducer : IDisposable
 {
-    private static readonly ActivitySource Source = new(Extensions.TicketingTelemetryName);
+    private static readonly ActivitySource Source = new(Microsoft.Extensions.Hosting.Extensions.TicketingTelemetryName);
     private readonly IProducer<string, string> _producer;
     private readonly string _topic;
 
@@ -25,7 +25,7 @@ public sealed class JoinsProducer : IDisposable
         _producer = new ProducerBuilder<string, string>(new ProducerConfig
         {
             BootstrapServers = kafka.BootstrapServers,
-            ClientId = "ticketing-api",
+            ClientId = AppDomain.CurrentDomain.FriendlyName, // the service: Ticketing.Api, Ticketing.QueueWorker
             Acks = Acks.All,
             EnableIdempotence = true,
             LingerMs = 2,
