@@ -45,9 +45,9 @@ public sealed class ServiceProcess : ISupervisedProcess
         return service;
     }
 
-    /// <summary>Polls <c>GET {baseUrl}/health</c> until it answers 200.</summary>
+    /// <summary>Polls <c>GET {baseUrl}{healthPath}</c> (default <c>/health</c>) until it answers 200.</summary>
     /// <exception cref="TimeoutException">Not healthy within <paramref name="timeout"/>, or the process exited; the message carries its last output lines.</exception>
-    public async Task WaitHealthyAsync(Uri baseUrl, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public async Task WaitHealthyAsync(Uri baseUrl, TimeSpan timeout, CancellationToken cancellationToken = default, string healthPath = "/health")
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow + timeout;
@@ -61,7 +61,7 @@ public sealed class ServiceProcess : ISupervisedProcess
 
             try
             {
-                using var response = await http.GetAsync(new Uri(baseUrl, "/health"), cancellationToken);
+                using var response = await http.GetAsync(new Uri(baseUrl, healthPath), cancellationToken);
                 if (response.IsSuccessStatusCode)
                 {
                     return;

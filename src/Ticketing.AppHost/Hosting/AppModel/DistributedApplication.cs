@@ -1,0 +1,216 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Ticketing.AppHost.Hosting.AppModel;
+
+/// <summary>A resource being configured (Aspire's <c>IResourceBuilder&lt;T&gt;</c>).</summary>
+/// <typeparam name="T">The resource type.</typeparam>
+/// <param name="Resource">The resource.</param>
+/// <param name="Application">The builder it belongs to.</param>
+public sealed record ResourceBuilder<T>(T Resource, DistributedApplicationBuilder Application) where T : Resource;
+
+/// <summary>Generated once per data folder and reused: the Postgres password and the token signing key (base64, 32 bytes).</summary>
+/// <param name="PostgresPassword">The <c>postgres</c> user's password.</param>
+/// <param name="SigningKey">The Api's token signing key.</param>
+public sealed record AppSecrets(string PostgresPassword, string SigningKey)
+{
+    /// <summary>Reads <c>secrets.json</c> of <paramref name="dataDirectory"/>, creating it (mode 600) on the first run.</summary>
+    /// <exception cref="InvalidOperationException">The file is unreadable.</exception>
+    public static AppSecrets LoadOrCreate(string dataDirectory)
+    {
+        var path = Path.Combine(dataDirectory, "secrets.json");
+        if (File.Exists(path))
+        {
+            return JsonSerializer.Deserialize<AppSecrets>(File.ReadAllText(path))
+                ?? throw new InvalidOperationException($"{path} is unreadable; delete it (and the postgres folder beside it) to start afresh.");
+        }
+
+        var secrets = new AppSecrets(Convert.ToHexString(RandomNumberGenerator.GetBytes(24)), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        File.WriteAllText(path, JsonSerializer.Serialize(secrets));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        return secrets;
+    }
+}
+
+/// <summary>
+/// Builds the app model the way Aspire's <c>DistributedApplication.CreateBuilder</c> does: infrastructure resources, then
+/// projects that reference them. Fixed ports can be moved with <c>TICKETING_{NAME}_PORT</c>; a resource whose
+/// <c>ConnectionStrings__{name}</c> is set in the AppHost's environment is an outside one and is not started.
+/// </summary>
+public sealed class DistributedApplicationBuilder
+{
+    private DistributedApplicationBuilder(string[] args)
+    {
+        Args = args;
+        DataDirectory = Environment.GetEnvironmentVariable("TICKETING_DATA_DIR") ?? Path.Combine(ProjectPaths.RepositoryRoot, ".data");
+        Directory.CreateDirectory(DataDirectory);
+        Secrets = AppSecrets.LoadOrCreate(DataDirectory);
+    }
+
+    /// <summary>The command-line arguments.</summary>
+    public string[] Args { get; }
+
+    /// <summary>The run's data folder: <c>.data/</c> of the checkout, or <c>TICKETING_DATA_DIR</c>.</summary>
+    public string DataDirectory { get; }
+
+    /// <summary>The data folder's secrets.</summary>
+    public AppSecrets Secrets { get; }
+
+    /// <summary>The resources in the order they were added.</summary>
+    public List<Resource> Resources { get; } = [];
+
+    /// <summary>Starts a new app model.</summary>
+    public static DistributedApplicationBuilder CreateBuilder(string[] args) => new(args);
+
+    /// <summary>Adds a Postgres server on <paramref name="port"/> (or <c>TICKETING_{NAME}_PORT</c>).</summary>
+    public ResourceBuilder<PostgresServerResource> AddPostgres(string name, int port) =>
+        Add(new PostgresServerResource(name, Port(name, port), Secrets.PostgresPassword));
+
+    /// <summary>Adds Redis on <paramref name="port"/> (or <c>TICKETING_{NAME}_PORT</c>).</summary>
+    public ResourceBuilder<RedisResource> AddRedis(string name, int port) => Add(new RedisResource(name, Port(name, port)));
+
+    /// <summary>Adds the Kafka-protocol dev broker.</summary>
+    public ResourceBuilder<KafkaResource> AddKafka(string name) => Add(new KafkaResource(name));
+
+    /// <summary>Adds a project of this repository on <paramref name="port"/> (or <c>TICKETING_{NAME}_PORT</c>).</summary>
+    public ResourceBuilder<ProjectResource> AddProject(string name, string project, int port) =>
+        Add(new ProjectResource(name, project, Port(name, port)));
+
+    /// <summary>Adds any resource.</summary>
+    public ResourceBuilder<T> Add<T>(T resource) where T : Resource
+    {
+        if (Resources.Any(r => r.Name == resource.Name))
+        {
+            throw new InvalidOperationException($"There is already a resource named '{resource.Name}'.");
+        }
+
+        Resources.Add(resource);
+        return new ResourceBuilder<T>(resource, this);
+    }
+
+    /// <summary>The application, ready to run.</summary>
+    public DistributedApplication Build() => new(this);
+
+    private static int Port(string name, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable($"TICKETING_{name.ToUpperInvariant()}_PORT"), out var port) && port is > 0 and < 65536 ? port : fallback;
+}
+
+/// <summary>The configuration methods of resources, with Aspire's names.</summary>
+public static class ResourceBuilderExtensions
+{
+    /// <summary>Adds a database to a Postgres server; its connection string names it.</summary>
+    public static ResourceBuilder<PostgresDatabaseResource> AddDatabase(this ResourceBuilder<PostgresServerResource> server, string name, string? databaseName = null)
+    {
+        var database = server.Application.Add(new PostgresDatabaseResource(name, server.Resource, databaseName ?? name));
+        server.Resource.Databases.Add(database.Resource);
+        database.Resource.WaitsFor.Add(server.Resource);
+        return database;
+    }
+
+    /// <summary>Creates <paramref name="topic"/> with <paramref name="partitions"/> partitions when the dev broker starts.</summary>
+    public static ResourceBuilder<KafkaResource> WithTopic(this ResourceBuilder<KafkaResource> kafka, string topic, int partitions)
+    {
+        kafka.Resource.Topics[topic] = partitions;
+        return kafka;
+    }
+
+    /// <summary>
+    /// Gives the project the connection string of <paramref name="source"/> as <c>ConnectionStrings__{connectionName}</c>
+    /// (default: the source's name). A Kafka dev broker also passes its epoch (<c>Ticketing__Queue__BrokerEpoch</c>).
+    /// </summary>
+    public static ResourceBuilder<ProjectResource> WithReference<TSource>(this ResourceBuilder<ProjectResource> project, ResourceBuilder<TSource> source, string? connectionName = null)
+        where TSource : Resource, IResourceWithConnectionString
+    {
+        project.Resource.Environment[$"ConnectionStrings__{connectionName ?? source.Resource.Name}"] = () => source.Resource.ConnectionString;
+        if (source.Resource is KafkaResource kafka)
+        {
+            project.Resource.Environment["Ticketing__Queue__BrokerEpoch"] = () => kafka.Epoch;
+        }
+
+        return project;
+    }
+
+    /// <summary>Gives the project the other project's address for service discovery (<c>services__{name}__http__0</c>).</summary>
+    public static ResourceBuilder<ProjectResource> WithReference(this ResourceBuilder<ProjectResource> project, ResourceBuilder<ProjectResource> service)
+    {
+        project.Resource.Environment[$"services__{service.Resource.Name}__http__0"] = () => service.Resource.Url.ToString().TrimEnd('/');
+        return project;
+    }
+
+    /// <summary>Starts this resource only once <paramref name="dependency"/> is ready.</summary>
+    public static ResourceBuilder<T> WaitFor<T, TDependency>(this ResourceBuilder<T> resource, ResourceBuilder<TDependency> dependency)
+        where T : Resource where TDependency : Resource
+    {
+        resource.Resource.WaitsFor.Add(dependency.Resource);
+        return resource;
+    }
+
+    /// <summary>Sets <paramref name="name"/> for the project, unless the AppHost's own environment sets it (then that value wins).</summary>
+    public static ResourceBuilder<ProjectResource> WithEnvironment(this ResourceBuilder<ProjectResource> project, string name, string value)
+    {
+        var given = Environment.GetEnvironmentVariable(name);
+        project.Resource.Environment[name] = () => given ?? value;
+        return project;
+    }
+
+    /// <summary>The project is ready once <c>GET {path}</c> answers 200.</summary>
+    public static ResourceBuilder<ProjectResource> WithHttpHealthCheck(this ResourceBuilder<ProjectResource> project, string path = "/health")
+    {
+        project.Resource.HealthPath = path;
+        return project;
+    }
+
+    /// <summary>Lists an extra address of the project (relative to its URL) in the resource list.</summary>
+    public static ResourceBuilder<ProjectResource> WithLink(this ResourceBuilder<ProjectResource> project, string relative)
+    {
+        project.Resource.Links.Add(new Uri(project.Resource.Url, relative).ToString());
+        return project;
+    }
+}
+
+/// <summary>
+/// The built app model, run on the generic host (Microsoft.Extensions.Hosting): Ctrl+C and SIGTERM stop it through the host's
+/// console lifetime; <see cref="Orchestrator"/> is its hosted service, which starts the resources (each once those it waits
+/// for are ready, under a <see cref="Supervisor"/>) and stops them in reverse order.
+/// </summary>
+public sealed class DistributedApplication
+{
+    private readonly DistributedApplicationBuilder _model;
+
+    internal DistributedApplication(DistributedApplicationBuilder model) => _model = model;
+
+    /// <summary>Starts a new app model (Aspire's <c>DistributedApplication.CreateBuilder</c>).</summary>
+    public static DistributedApplicationBuilder CreateBuilder(string[] args) => DistributedApplicationBuilder.CreateBuilder(args);
+
+    /// <summary>Runs until Ctrl+C, SIGTERM or a resource that will not run again; returns the exit code (0 after a clean stop).</summary>
+    public async Task<int> RunAsync()
+    {
+        var host = Host.CreateApplicationBuilder(_model.Args);
+        host.Logging.ClearProviders(); // every line is the AppHost's own: [resource] text
+        host.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromMinutes(2));
+        host.Services.Configure<ConsoleLifetimeOptions>(options => options.SuppressStatusMessages = true);
+        host.Services.AddSingleton(_model);
+        host.Services.AddSingleton<Orchestrator>();
+        host.Services.AddHostedService(services => services.GetRequiredService<Orchestrator>());
+        using var app = host.Build();
+        var orchestrator = app.Services.GetRequiredService<Orchestrator>();
+        try
+        {
+            await app.RunAsync();
+        }
+        catch (Exception ex)
+        {
+            Orchestrator.Write("apphost", $"!!! Start-up failed: {ex.Message}");
+            return 1;
+        }
+
+        return orchestrator.ExitCode;
+    }
+}
