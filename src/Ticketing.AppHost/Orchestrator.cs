@@ -172,6 +172,12 @@ internal sealed class Orchestrator(DistributedApplicationBuilder model, IHostApp
                 _supervisors.Add(supervisor);
             }
 
+            _board.SetCommands(resource.Name, command => command switch
+            {
+                "stop" => supervisor.StopAsync(),
+                "start" => supervisor.StartAsync(),
+                _ => supervisor.RestartAsync(),
+            });
             AddStop(async () => { Write("apphost", $"Stopping {resource.Name}"); await supervisor.DisposeAsync(); });
         }
 

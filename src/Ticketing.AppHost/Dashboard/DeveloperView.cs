@@ -45,6 +45,18 @@ public sealed class DeveloperView : IAsyncDisposable
         app.MapPost("/v1/metrics", (HttpRequest request) => ReceiveAsync(request, ExportMetricsServiceRequest.Parser, store.Add, new ExportMetricsServiceResponse()));
 
         app.MapGet("/", async (IHttpClientFactory http) => Page("Resources", await ResourcesHtmlAsync(resources, http.CreateClient("health")), refreshSeconds: 5));
+        // Resource commands (Aspire dashboard's restart, stop, start). Only from this view's own pages: a POST that another site's
+        // page makes the browser send carries that site's Origin and is refused, so no web page can stop a developer's system.
+        app.MapPost("/resources/{name}/{command}", async (string name, string command, HttpRequest request) =>
+        {
+            var origin = request.Headers.Origin.ToString();
+            if (origin.Length > 0 && !string.Equals(origin.TrimEnd('/'), $"http://{request.Host}", StringComparison.OrdinalIgnoreCase))
+            {
+                return Results.StatusCode(StatusCodes.Status403Forbidden);
+            }
+
+            return await resources.RunCommandAsync(name, command) ? Results.Redirect("/", permanent: false) : Results.NotFound();
+        });
         app.MapGet("/console/{name}", (string name) => Page($"Console · {name}",
             $"<p>Last {store.ConsoleLines(name).Count} lines of <b>{E(name)}</b> (newest at the bottom).</p><pre class=\"console\">{E(string.Join('\n', store.ConsoleLines(name).TakeLast(500)))}</pre>",
             refreshSeconds: 3));
@@ -112,7 +124,7 @@ public sealed class DeveloperView : IAsyncDisposable
         {
             var r = all[i];
             var endpoints = string.Join("<br>", r.Endpoints.Select(e => e.StartsWith("http", StringComparison.Ordinal) ? $"<a href=\"{E(e)}\">{E(e)}</a>" : E(e)));
-            rows.Append(CultureInvariant($"<tr data-resource=\"{E(r.Name)}\"><td><b>{E(r.Name)}</b></td><td class=\"state-{E(r.State)}\">{E(r.State)}</td><td class=\"num\">{r.Restarts}</td><td>{E(r.LastExit ?? "")}</td><td>{endpoints}</td><td>{health[i]}</td><td><a href=\"/console/{E(r.Name)}\">console</a> · <a href=\"/traces?service={E(r.Name)}\">traces</a></td></tr>"));
+            rows.Append(CultureInvariant($"<tr data-resource=\"{E(r.Name)}\"><td><b>{E(r.Name)}</b></td><td class=\"state-{E(r.State)}\">{E(r.State)}</td><td class=\"num\">{r.Restarts}</td><td>{E(r.LastExit ?? "")}</td><td>{endpoints}</td><td>{health[i]}</td><td><a href=\"/console/{E(r.Name)}\">console</a> · <a href=\"/traces?service={E(r.Name)}\">traces</a>{Commands(resources, r.Name)}</td></tr>"));
         }
 
         return $"<table><thead><tr><th>Resource</th><th>State</th><th>Restarts</th><th>Last exit</th><th>Endpoints</th><th>Health</th><th></th></tr></thead><tbody>{rows}</tbody></table>";
@@ -194,6 +206,11 @@ public sealed class DeveloperView : IAsyncDisposable
             "histograms show count, sum and mean.</p>" +
             $"<table><thead><tr><th>Metric</th><th>Service</th><th>Attributes</th><th>Value</th><th></th><th>At (UTC)</th></tr></thead><tbody>{rows}</tbody></table>";
     }
+
+    private static string Commands(ResourceBoard resources, string name) => resources.HasCommands(name)
+        ? string.Concat(ResourceBoard.CommandNames.Select(c =>
+            $" <form method=\"post\" action=\"/resources/{E(name)}/{c}\" style=\"display:inline\"><button data-command=\"{c}\">{c}</button></form>"))
+        : "";
 
     private static IResult Page(string title, string body, int refreshSeconds = 0) =>
         Results.Content(Layout(title, body, refreshSeconds), "text/html; charset=utf-8");

@@ -16,6 +16,10 @@ public sealed record ResourceEntry(string Name, string State, IReadOnlyList<stri
 public sealed class ResourceBoard
 {
     private readonly ConcurrentDictionary<string, ResourceEntry> _resources = new();
+    private readonly ConcurrentDictionary<string, Func<string, Task>> _commands = new();
+
+    /// <summary>The commands every supervised resource offers, as Aspire's dashboard does.</summary>
+    public static readonly IReadOnlyList<string> CommandNames = ["restart", "stop", "start"];
     private int _order;
 
     /// <summary>Adds or updates <paramref name="name"/>.</summary>
@@ -40,6 +44,24 @@ public sealed class ResourceBoard
         {
             _resources[name] = entry with { State = state, Restarts = restarts, LastExit = lastExit };
         }
+    }
+
+    /// <summary>Registers how to run <see cref="CommandNames"/> on <paramref name="name"/>.</summary>
+    public void SetCommands(string name, Func<string, Task> run) => _commands[name] = run;
+
+    /// <summary>True when <paramref name="name"/> takes commands.</summary>
+    public bool HasCommands(string name) => _commands.ContainsKey(name);
+
+    /// <summary>Runs <paramref name="command"/> on <paramref name="name"/>; false when either is unknown.</summary>
+    public async Task<bool> RunCommandAsync(string name, string command)
+    {
+        if (!_commands.TryGetValue(name, out var run) || !CommandNames.Contains(command))
+        {
+            return false;
+        }
+
+        await run(command);
+        return true;
     }
 
     /// <summary>All resources in start order.</summary>

@@ -58,8 +58,13 @@ public sealed class Supervisor : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource<string> _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Queue<DateTime> _crashes = new();
+    private readonly SemaphoreSlim _commands = new(1, 1);
     private ISupervisedProcess _current;
     private Task _watch = Task.CompletedTask;
+    private bool _stoppedByRequest;
+    private TaskCompletionSource? _resume; // set while stopped by request; completed (and cleared) by StartAsync
+    private Task _resumed = Task.CompletedTask; // what the watch loop waits on after a stop by request
+    private TaskCompletionSource? _started; // completed by the watch loop once a start by request has run
     private int _restarts;
     private string? _lastExit;
 
@@ -88,13 +93,81 @@ public sealed class Supervisor : IAsyncDisposable
         return supervisor;
     }
 
+    /// <summary>
+    /// Stops the resource at a person's request (the developer view's <i>stop</i>): not a crash, and not restarted until
+    /// <see cref="StartAsync()"/>. No-op when already stopped.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        await _commands.WaitAsync();
+        try
+        {
+            if (_resume is not null)
+            {
+                return;
+            }
+
+            _resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _resumed = _resume.Task;
+            _stoppedByRequest = true;
+            _log($"{_name}: stopping at the developer view's request");
+            var processId = _current.ProcessId;
+            await _current.DisposeAsync();
+            _report(new SupervisedState("stopped", _restarts, _lastExit, processId));
+        }
+        finally
+        {
+            _commands.Release();
+        }
+    }
+
+    /// <summary>
+    /// Starts again a resource stopped by <see cref="StopAsync()"/> (the developer view's <i>start</i>) and returns once it is
+    /// ready again (or its start failed, which then counts as a crash); no-op otherwise.
+    /// </summary>
+    public async Task StartAsync()
+    {
+        Task started;
+        await _commands.WaitAsync();
+        try
+        {
+            if (_resume is not { } resume)
+            {
+                return;
+            }
+
+            _resume = null;
+            _started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            started = _started.Task;
+            resume.TrySetResult();
+        }
+        finally
+        {
+            _commands.Release();
+        }
+
+        await started.WaitAsync(TimeSpan.FromMinutes(2));
+    }
+
+    /// <summary>Stops and starts the resource (the developer view's <i>restart</i>).</summary>
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        await StartAsync();
+    }
+
     /// <summary>Stops supervising and stops the current process.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
         await _watch;
-        var processId = _current.ProcessId; // a disposed process has no id any more
-        await _current.DisposeAsync();
+        await _commands.WaitAsync();
+        var processId = _resume is null ? _current.ProcessId : 0; // a process stopped by request is disposed and has no id
+        if (_resume is null)
+        {
+            await _current.DisposeAsync();
+        }
+
         _report(new SupervisedState("stopped", _restarts, _lastExit, processId));
         _stopping.Dispose();
     }
@@ -110,7 +183,34 @@ public sealed class Supervisor : IAsyncDisposable
                 return;
             }
 
-            _lastExit = $"exit code {_current.ExitCode} at {DateTime.Now:HH:mm:ss}";
+            if (_stoppedByRequest)
+            {
+                // Stopped by a person: wait for their start, then start it like the first time (not a crash).
+                _stoppedByRequest = false;
+                try
+                {
+                    await _resumed.WaitAsync(stopping);
+                    _current = await _start(stopping);
+                    _log($"{_name} started at the developer view's request (pid {_current.ProcessId})");
+                    Report("running");
+                    _started?.TrySetResult();
+                    continue;
+                }
+                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    _lastExit = $"start failed at {DateTime.Now:HH:mm:ss}: {ex.Message.Split(Environment.NewLine)[0]}";
+                    _started?.TrySetResult(); // the command is over; the failure is handled as a crash below
+                }
+            }
+            else
+            {
+                _lastExit = $"exit code {_current.ExitCode} at {DateTime.Now:HH:mm:ss}";
+            }
+
             if (!_options.Restart)
             {
                 Fail($"{_name} exited by itself with code {_current.ExitCode}; restarts are off (TICKETING_RESTARTS=off): stopping the system.");

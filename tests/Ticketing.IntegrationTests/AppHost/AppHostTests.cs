@@ -113,6 +113,23 @@ public class AppHostTests(Support.DefaultSystem fixture)
             traces.ShouldContain("svc-1\">api<", Case.Sensitive, "a page of the Web calls the Api in the same trace");
             (await http.GetStringAsync(view + "/console/api")).ShouldContain("Now listening on");
 
+            // The developer view's resource commands, as Aspire's dashboard has them: restart, stop, start.
+            var web = $"http://127.0.0.1:{ports["TICKETING_WEB_PORT"]}";
+            var apiPid = File.ReadAllText(Path.Combine(dataDirectory, "run", "api.pid")).Split(' ')[0];
+            (await http.PostAsync($"{view}/resources/api/restart", null)).StatusCode.ShouldBe(HttpStatusCode.OK, "the command redirects back to the resources");
+            (await http.GetAsync($"{api}/health")).StatusCode.ShouldBe(HttpStatusCode.OK, "restart returns once the Api is healthy again");
+            File.ReadAllText(Path.Combine(dataDirectory, "run", "api.pid")).Split(' ')[0].ShouldNotBe(apiPid, "a new Api process");
+            await http.PostAsync($"{view}/resources/web/stop", null);
+            (await FreePort.IsListeningAsync(ports["TICKETING_WEB_PORT"])).ShouldBeFalse("web stopped on request");
+            (await http.GetStringAsync(view + "/")).ShouldContain("class=\"state-stopped\">stopped");
+            await http.PostAsync($"{view}/resources/web/start", null);
+            (await http.GetAsync($"{web}/health")).StatusCode.ShouldBe(HttpStatusCode.OK, "start returns once the Web is healthy again");
+            using (var forged = new HttpRequestMessage(HttpMethod.Post, $"{view}/resources/api/stop"))
+            {
+                forged.Headers.Add("Origin", "http://attacker.example");
+                (await http.SendAsync(forged)).StatusCode.ShouldBe(HttpStatusCode.Forbidden, "another site's page cannot stop the system");
+            }
+
             var children = ChildrenOf(apphost.Id);
             children.Count.ShouldBeGreaterThanOrEqualTo(5, "postgres, redis, api, queueworker and web run as child processes");
 
