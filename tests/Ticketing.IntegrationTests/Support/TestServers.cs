@@ -138,7 +138,7 @@ public sealed class TestSystem : IAsyncDisposable
         var redis = $"{servers.Redis.ConnectionString},defaultDatabase={servers.NextRedisDatabase()}";
         var topic = $"joins-{name}";
         var signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        servers.Kafka.CreateTopic(topic, 4);
+        servers.Kafka.CreateTopic(topic, 8); // as the AppHost declares queue.joins
 
         var environment = new Dictionary<string, string?>
         {
