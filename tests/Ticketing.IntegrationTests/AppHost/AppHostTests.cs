@@ -60,20 +60,8 @@ public class AppHostTests(Support.DefaultSystem fixture)
     [Fact]
     public async Task The_apphost_brings_every_resource_up_and_ctrl_c_leaves_no_process_behind()
     {
-        var dataDirectory = Path.Combine(Path.GetTempPath(), $"ticketing-apphost-{Guid.NewGuid():N}");
-        var ports = new Dictionary<string, int>
-        {
-            ["TICKETING_POSTGRES_PORT"] = FreePort.Next(),
-            ["TICKETING_REDIS_PORT"] = FreePort.Next(),
-            ["TICKETING_API_PORT"] = FreePort.Next(),
-            ["TICKETING_QUEUEWORKER_PORT"] = FreePort.Next(),
-            ["TICKETING_WEB_PORT"] = FreePort.Next(),
-            ["TICKETING_DASHBOARD_PORT"] = FreePort.Next(),
-        };
-        var environment = new Dictionary<string, string?>(ports.ToDictionary(p => p.Key, p => (string?)p.Value.ToString()))
-        {
-            ["TICKETING_DATA_DIR"] = dataDirectory,
-        };
+        using var run = new AppHostRun();
+        var (ports, environment, dataDirectory) = (run.Ports, run.Environment, run.DataDirectory);
         using var launched = Launch(environment);
         var (apphost, output, running) = (launched.Process, launched.Output, launched.Running);
         try
@@ -162,37 +150,14 @@ public class AppHostTests(Support.DefaultSystem fixture)
             {
                 apphost.Kill(entireProcessTree: true);
             }
-
-            try
-            {
-                Directory.Delete(dataDirectory, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
         }
     }
 
     [Fact]
     public async Task An_apphost_killed_with_sigkill_leaves_no_process_or_port_within_5_s_and_the_next_run_starts()
     {
-        var dataDirectory = Path.Combine(Path.GetTempPath(), $"ticketing-apphost-{Guid.NewGuid():N}");
-        var ports = new Dictionary<string, int>
-        {
-            ["TICKETING_POSTGRES_PORT"] = FreePort.Next(),
-            ["TICKETING_REDIS_PORT"] = FreePort.Next(),
-            ["TICKETING_API_PORT"] = FreePort.Next(),
-            ["TICKETING_QUEUEWORKER_PORT"] = FreePort.Next(),
-            ["TICKETING_WEB_PORT"] = FreePort.Next(),
-            ["TICKETING_DASHBOARD_PORT"] = FreePort.Next(),
-        };
-        var environment = new Dictionary<string, string?>(ports.ToDictionary(p => p.Key, p => (string?)p.Value.ToString()))
-        {
-            ["TICKETING_DATA_DIR"] = dataDirectory,
-        };
+        using var run = new AppHostRun();
+        var (ports, environment) = (run.Ports, run.Environment);
         var launched = new List<Launched>();
         try
         {
@@ -232,17 +197,6 @@ public class AppHostTests(Support.DefaultSystem fixture)
         finally
         {
             StopAll(launched); // a failed assertion must not leave a run behind
-
-            try
-            {
-                Directory.Delete(dataDirectory, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
         }
     }
 
@@ -250,21 +204,13 @@ public class AppHostTests(Support.DefaultSystem fixture)
     public async Task After_a_restart_on_the_same_data_the_people_waiting_are_back_in_line_in_their_order_and_the_active_stay_active()
     {
         // The dev broker's log does not survive a restart; Redis's lines do. Capacity 1: one ACTIVE, three WAITING.
-        var dataDirectory = Path.Combine(Path.GetTempPath(), $"ticketing-apphost-{Guid.NewGuid():N}");
-        var apiPort = FreePort.Next();
-        var postgresPort = FreePort.Next();
-        var environment = new Dictionary<string, string?>
+        using var run = new AppHostRun(new Dictionary<string, string?>
         {
-            ["TICKETING_DATA_DIR"] = dataDirectory,
-            ["TICKETING_POSTGRES_PORT"] = postgresPort.ToString(),
-            ["TICKETING_REDIS_PORT"] = FreePort.Next().ToString(),
-            ["TICKETING_API_PORT"] = apiPort.ToString(),
-            ["TICKETING_QUEUEWORKER_PORT"] = FreePort.Next().ToString(),
-            ["TICKETING_WEB_PORT"] = FreePort.Next().ToString(),
-            ["TICKETING_DASHBOARD_PORT"] = FreePort.Next().ToString(),
             ["Ticketing__Queue__ActiveCapacity"] = "1",
             ["Ticketing__Queue__AdmissionInterval"] = "00:00:00.200",
-        };
+        });
+        var (environment, dataDirectory) = (run.Environment, run.DataDirectory);
+        var apiPort = run.Ports["TICKETING_API_PORT"];
         var launched = new List<Launched>();
         try
         {
@@ -275,8 +221,7 @@ public class AppHostTests(Support.DefaultSystem fixture)
                 launched.Add(first);
                 await Task.WhenAny(first.Running, first.Process.WaitForExitAsync(), Task.Delay(TimeSpan.FromMinutes(3)));
                 first.Running.IsCompleted.ShouldBeTrue($"The AppHost did not come up:{Environment.NewLine}{Tail(first.Output)}");
-                var password = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dataDirectory, "secrets.json"))).RootElement.GetProperty("PostgresPassword").GetString();
-                var concert = await Support.TestCatalog.CreateConcertAsync($"Host=127.0.0.1;Port={postgresPort};Username=postgres;Password={password};Database=ticketing;Pooling=false");
+                var concert = await Support.TestCatalog.CreateConcertAsync(run.Postgres());
                 using var api = new Support.ApiDriver(new Uri($"http://127.0.0.1:{apiPort}"));
                 people = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => api.CreateUserAsync()));
                 tickets = new QueueTicket[people.Length];
@@ -326,14 +271,6 @@ public class AppHostTests(Support.DefaultSystem fixture)
         finally
         {
             StopAll(launched); // a failed assertion must not leave a run behind
-
-            try
-            {
-                Directory.Delete(dataDirectory, recursive: true);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-            }
         }
     }
 

@@ -23,26 +23,16 @@ public class FaultTests(ITestOutputHelper output)
     [Fact]
     public async Task Redis_Postgres_the_Api_and_the_QueueWorker_killed_under_a_crowd_each_come_back_within_15_s_with_503s_meanwhile_and_nothing_oversold()
     {
-        var dataDirectory = Path.Combine(Path.GetTempPath(), $"ticketing-faults-{Guid.NewGuid():N}");
-        var apiPort = FreePort.Next();
-        var environment = new Dictionary<string, string?>
-        {
-            ["TICKETING_DATA_DIR"] = dataDirectory,
-            ["TICKETING_POSTGRES_PORT"] = FreePort.Next().ToString(),
-            ["TICKETING_REDIS_PORT"] = FreePort.Next().ToString(),
-            ["TICKETING_API_PORT"] = apiPort.ToString(),
-            ["TICKETING_QUEUEWORKER_PORT"] = FreePort.Next().ToString(),
-            ["TICKETING_WEB_PORT"] = FreePort.Next().ToString(),
-            ["TICKETING_DASHBOARD_PORT"] = FreePort.Next().ToString(),
-        };
-        using var launched = AppHostTests.Launch(environment);
+        using var run = new AppHostRun();
+        var dataDirectory = run.DataDirectory;
+        var apiPort = run.Ports["TICKETING_API_PORT"];
+        using var launched = AppHostTests.Launch(run.Environment);
         try
         {
             await Task.WhenAny(launched.Running, launched.Process.WaitForExitAsync(), Task.Delay(TimeSpan.FromMinutes(3)));
             launched.Running.IsCompleted.ShouldBeTrue($"The AppHost did not come up:{Environment.NewLine}{AppHostTests.Tail(launched.Output)}");
             using var api = new ApiDriver(new Uri($"http://127.0.0.1:{apiPort}"));
-            var password = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dataDirectory, "secrets.json"))).RootElement.GetProperty("PostgresPassword").GetString();
-            var postgres = $"Host=127.0.0.1;Port={environment["TICKETING_POSTGRES_PORT"]};Username=postgres;Password={password};Database=ticketing;Pooling=false"; // unpooled: Postgres restarts mid-test
+            var postgres = run.Postgres(); // unpooled: Postgres restarts mid-test
             var concert = (await TestCatalog.CreateConcertAsync(postgres, schedules: 20)).ConcertId; // 1,000 seats: the crowd never runs out
             var buyers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => api.CreateUserAsync(initialBalance: 10_000_000)));
             var tickets = new ConcurrentDictionary<Guid, QueueTicket>();
@@ -96,14 +86,6 @@ public class FaultTests(ITestOutputHelper output)
             if (!launched.Process.HasExited)
             {
                 launched.Process.Kill(entireProcessTree: true);
-            }
-
-            try
-            {
-                Directory.Delete(dataDirectory, recursive: true);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
             }
         }
     }
