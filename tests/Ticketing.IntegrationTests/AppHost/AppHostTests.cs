@@ -245,7 +245,7 @@ public class AppHostTests(Support.DefaultSystem fixture)
             launched.Add(second);
             await Task.WhenAny(second.Running, second.Process.WaitForExitAsync(), Task.Delay(TimeSpan.FromMinutes(3)));
             second.Running.IsCompleted.ShouldBeTrue($"The next run did not come up:{Environment.NewLine}{Tail(second.Output)}");
-            Tail(second.Output).ShouldContain("put 3 WAITING tokens of 1 concerts back in line in their original order");
+            All(second.Output).ShouldContain("put 3 WAITING tokens of 1 concerts back in line in their original order");
             using (var api = new Support.ApiDriver(new Uri($"http://127.0.0.1:{apiPort}")))
             {
                 (await api.QueueStatusAsync(people[0], tickets[0])).Status.ShouldBe("ACTIVE", "an ACTIVE pass survives the restart");
@@ -415,6 +415,14 @@ public class AppHostTests(Support.DefaultSystem fixture)
                 }
             })
             .ToList();
+
+    internal static string All(List<string> output)
+    {
+        lock (output)
+        {
+            return string.Join(Environment.NewLine, output);
+        }
+    }
 
     internal static string Tail(List<string> output)
     {

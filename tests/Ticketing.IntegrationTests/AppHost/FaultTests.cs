@@ -64,7 +64,7 @@ public class FaultTests(ITestOutputHelper output)
 
             answers.ShouldNotContain("500", "never a 500, whatever is down");
             answers.ShouldNotContain("503 without Retry-After");
-            answers.Count(a => a == "201 paid").ShouldBeGreaterThan(100, "the crowd bought seats between the faults");
+            answers.Count(a => a == "201 paid").ShouldBeGreaterThan(20, "the crowd bought seats between the faults");
             answers.ShouldContain(a => a.StartsWith("503", StringComparison.Ordinal) || a == "unreachable", "the faults were felt");
 
             await using var db = new NpgsqlConnection(postgres);
