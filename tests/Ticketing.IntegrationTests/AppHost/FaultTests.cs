@@ -23,7 +23,8 @@ public class FaultTests(ITestOutputHelper output)
     [Fact]
     public async Task Redis_Postgres_the_Api_and_the_QueueWorker_killed_under_a_crowd_each_come_back_within_15_s_with_503s_meanwhile_and_nothing_oversold()
     {
-        using var run = new AppHostRun();
+        // Capacity 10 per concert: the 8 buyers fit; a second concert's line of 30 moves only as its active people leave.
+        using var run = new AppHostRun(new Dictionary<string, string?> { ["Ticketing__Queue__ActiveCapacity"] = "10" });
         var dataDirectory = run.DataDirectory;
         var apiPort = run.Ports["TICKETING_API_PORT"];
         using var launched = AppHostTests.Launch(run.Environment);
@@ -46,6 +47,17 @@ public class FaultTests(ITestOutputHelper output)
             using var stop = new CancellationTokenSource();
             var crowd = Task.WhenAll(buyers.Select(buyer => BuyUntilStoppedAsync(api, buyer, concert, schedules, tickets, answers, stop.Token)));
 
+            // A waiting line that moves through the faults: 30 join one after the other; whoever is ACTIVE leaves after a moment.
+            var line = (await TestCatalog.CreateConcertAsync(postgres)).ConcertId;
+            var waiting = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ => api.CreateUserAsync()));
+            var places = new List<QueueTicket>();
+            foreach (var person in waiting)
+            {
+                places.Add(await api.JoinAsync(person, line));
+            }
+
+            var moving = MoveTheLineAsync(api, waiting, places, stop.Token);
+
             foreach (var resource in new[] { "redis", "postgres", "api", "queueworker" })
             {
                 await Task.Delay(TimeSpan.FromSeconds(2)); // the crowd at work before each fault
@@ -60,7 +72,31 @@ public class FaultTests(ITestOutputHelper output)
             await Task.Delay(TimeSpan.FromSeconds(2));
             await stop.CancelAsync();
             await crowd;
+            await moving;
             output.WriteLine($"answers: {Summary(answers)}");
+
+            // The line moved in join order through every fault, and nobody was admitted twice (admit.lua numbers each admission).
+            using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{run.Ports["TICKETING_REDIS_PORT"]}"))
+            {
+                var sequence = new List<long>();
+                foreach (var place in places)
+                {
+                    var admitted = await redis.GetDatabase().HashGetAsync($"wr:tok:{TokenId(place.Token):N}", "admittedSeq");
+                    if (admitted.HasValue)
+                    {
+                        sequence.Add((long)admitted);
+                    }
+                }
+
+                output.WriteLine($"line of 30: {sequence.Count} admitted, in the order {string.Join(",", sequence)}");
+                sequence.Count.ShouldBeGreaterThan(10, "the line moved while things were killed");
+                sequence.ShouldBe(Enumerable.Range(1, sequence.Count).Select(n => (long)n), "admitted in join order, each once, no gaps");
+                ((long)await redis.GetDatabase().StringGetAsync($"wr:{line:N}:admitted")).ShouldBe(sequence.Count, "no admission beyond these");
+                for (var i = sequence.Count; i < places.Count; i++)
+                {
+                    (await redis.GetDatabase().HashGetAsync($"wr:tok:{TokenId(places[i].Token):N}", "status")).ToString().ShouldBe("WAITING", $"person {i} is still in line, not lost");
+                }
+            }
 
             answers.ShouldNotContain("500", "never a 500, whatever is down");
             answers.ShouldNotContain("503 without Retry-After");
@@ -128,6 +164,51 @@ public class FaultTests(ITestOutputHelper output)
                 return;
             }
         }
+    }
+
+    // Whoever is ACTIVE in the line leaves after 700 ms, freeing the slot for the next (the 30 take about as long as the faults);
+    // errors while something is down are retried.
+    private static async Task MoveTheLineAsync(ApiDriver api, TestUser[] people, List<QueueTicket> places, CancellationToken stop)
+    {
+        var left = new bool[people.Length];
+        while (!stop.IsCancellationRequested)
+        {
+            for (var i = 0; i < people.Length && !stop.IsCancellationRequested; i++)
+            {
+                if (left[i])
+                {
+                    continue;
+                }
+
+                try
+                {
+                    var status = await api.As(people[i], places[i]).GetQueueStatusAsync(places[i].ConcertId, stop);
+                    if (status.IsSuccessStatusCode && status.Content!.Status == "ACTIVE")
+                    {
+                        await Task.Delay(700, stop);
+                        left[i] = (await api.As(people[i], places[i]).LeaveQueueAsync(places[i].ConcertId, stop)).IsSuccessStatusCode;
+                    }
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (HttpRequestException)
+                {
+                    // The Api is down for a moment: the heartbeat resumes when it is back.
+                }
+            }
+
+            await Task.Delay(50, CancellationToken.None);
+        }
+    }
+
+    // The queue token's id: its jti claim (JWT payload, base64url JSON).
+    private static Guid TokenId(string token)
+    {
+        var payload = token.Split('.')[1].Replace('-', '+').Replace('_', '/');
+        payload = payload.PadRight(payload.Length + ((4 - (payload.Length % 4)) % 4), '=');
+        return Guid.Parse(System.Text.Json.JsonDocument.Parse(Convert.FromBase64String(payload)).RootElement.GetProperty("jti").GetString()!);
     }
 
     private static void Count(IApiResponse response, ConcurrentBag<string> answers, string what)
