@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Hosting;
-using Ticketing.AppHost.Dashboard;
+using Ticketing.Dashboard;
 using Ticketing.AppHost.Hosting;
 using Ticketing.AppHost.Hosting.AppModel;
 
@@ -36,7 +36,8 @@ internal sealed class Orchestrator(DistributedApplicationBuilder model, IHostApp
             var context = await StartDeveloperViewAsync(cancellationToken);
             foreach (var resource in model.Resources)
             {
-                _board.Set(resource.Name, resource.External is null ? "waiting" : "external", resource.Description.Split("  ·  "));
+                _board.Set(resource.Name, resource.External is null ? "waiting" : "external", resource.Description.Split("  ·  "),
+                    resource is ProjectResource { HealthPath: { } path } project ? new Uri(project.Url, path) : null);
             }
 
             var ready = new Dictionary<Resource, Task>();

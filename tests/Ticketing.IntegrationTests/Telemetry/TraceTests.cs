@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using Ticketing.AppHost.Dashboard;
+using Ticketing.Dashboard;
 using Ticketing.AppHost.Hosting;
 using Ticketing.IntegrationTests.Support;
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Ticketing.AppHost.Dashboard;
+namespace Ticketing.Dashboard;
 
 /// <summary>A resource of the running system as the developer view lists it.</summary>
 /// <param name="Name">Resource name (<c>postgres</c>, <c>api</c>, …).</param>

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using Google.Protobuf;
-using Ticketing.AppHost.Dashboard.Otlp;
+using Ticketing.Dashboard.Otlp;
 
-namespace Ticketing.AppHost.Dashboard;
+namespace Ticketing.Dashboard;
 
 /// <summary>A span as the developer view shows it.</summary>
 /// <param name="TraceId">32 hex digits.</param>
