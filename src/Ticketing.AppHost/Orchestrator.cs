@@ -142,11 +142,20 @@ internal sealed class Orchestrator(DistributedApplicationBuilder model, IHostApp
             return;
         }
 
-        if (resource switch { PostgresServerResource pg => pg.Port, RedisResource redis => redis.Port, ProjectResource project => project.Url.Port, _ => 0 } is > 0 and var port
-            && await FreePort.IsListeningAsync(port, cancellationToken))
+        var ports = resource switch
         {
-            throw new InvalidOperationException(
-                $"port {port} for {resource.Name} is taken (is another run of the system still up?). Stop it, or choose another port with TICKETING_{resource.Name.ToUpperInvariant()}_PORT.");
+            PostgresServerResource pg => [pg.Port],
+            RedisResource redis => [redis.Port],
+            ProjectResource project => Enumerable.Range(0, project.Replicas).Select(r => project.ReplicaUrl(r).Port).ToArray(),
+            _ => Array.Empty<int>(),
+        };
+        foreach (var port in ports)
+        {
+            if (await FreePort.IsListeningAsync(port, cancellationToken))
+            {
+                throw new InvalidOperationException(
+                    $"port {port} for {resource.Name} is taken (is another run of the system still up?). Stop it, or choose another port with TICKETING_{resource.Name.ToUpperInvariant()}_PORT.");
+            }
         }
 
         Write("apphost", $"Starting {resource.Name} …");
@@ -160,30 +169,48 @@ internal sealed class Orchestrator(DistributedApplicationBuilder model, IHostApp
         {
             // Created by its server's start.
         }
-        else
+        else if (resource is ProjectResource { Replicas: > 1 } project)
         {
-            var supervisor = await Supervisor.StartAsync(resource.Name, async ct => (await resource.StartAsync(context, ct))!, _restarts,
-                line => Write("apphost", line), state =>
-                {
-                    _pids?.Record(resource.Name, state.ProcessId);
-                    _board.SetSupervision(resource.Name, state.State, state.Restarts, state.LastExit);
-                }, cancellationToken);
-            lock (_supervisors)
+            for (var replica = 1; replica < project.Replicas; replica++)
             {
-                _supervisors.Add(supervisor);
+                _board.Set(project.ReplicaName(replica), "starting", [project.ReplicaUrl(replica).ToString()],
+                    project.HealthPath is { } path ? new Uri(project.ReplicaUrl(replica), path) : null);
             }
 
-            _board.SetCommands(resource.Name, command => command switch
-            {
-                "stop" => supervisor.StopAsync(),
-                "start" => supervisor.StartAsync(),
-                _ => supervisor.RestartAsync(),
-            });
-            AddStop(async () => { Write("apphost", $"Stopping {resource.Name}"); await supervisor.DisposeAsync(); });
+            await Task.WhenAll(Enumerable.Range(0, project.Replicas).Select(replica =>
+                SuperviseAsync(project.ReplicaName(replica), ct => project.StartReplicaAsync(replica, context, ct), cancellationToken)));
+        }
+        else
+        {
+            await SuperviseAsync(resource.Name, ct => resource.StartAsync(context, ct), cancellationToken);
         }
 
         _board.Set(resource.Name, "running", resource.Description.Split("  ·  "));
         Write("apphost", $"{resource.Name} is {(resource is ProjectResource ? "healthy" : "running")}");
+    }
+
+    // One process under a supervisor: its pid file follows each (re)start, the developer view shows its state and takes its
+    // commands, and it stops in reverse start order with the rest.
+    private async Task SuperviseAsync(string name, Func<CancellationToken, Task<ISupervisedProcess?>> start, CancellationToken cancellationToken)
+    {
+        var supervisor = await Supervisor.StartAsync(name, async ct => (await start(ct))!, _restarts,
+            line => Write("apphost", line), state =>
+            {
+                _pids?.Record(name, state.ProcessId);
+                _board.SetSupervision(name, state.State, state.Restarts, state.LastExit);
+            }, cancellationToken);
+        lock (_supervisors)
+        {
+            _supervisors.Add(supervisor);
+        }
+
+        _board.SetCommands(name, command => command switch
+        {
+            "stop" => supervisor.StopAsync(),
+            "start" => supervisor.StartAsync(),
+            _ => supervisor.RestartAsync(),
+        });
+        AddStop(async () => { Write("apphost", $"Stopping {name}"); await supervisor.DisposeAsync(); });
     }
 
     // A resource that will not run again (restarts off, or a crash loop) stops the whole run with exit code 1.

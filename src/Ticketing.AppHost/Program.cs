@@ -26,6 +26,7 @@ var api = builder.AddProject("api", "Ticketing.Api", port: 5180)
     .WithEnvironment("Ticketing__Auth__SigningKey", builder.Secrets.SigningKey)
     .WithEnvironment("Ticketing__Catalog__SeedDevData", "true")
     .WaitFor(database).WaitFor(redis).WaitFor(queueWorker)
+    .WithReplicas(1) // TICKETING_API_REPLICAS=2: two Apis behind the Web's service discovery
     .WithHttpHealthCheck("/health")
     .WithLink("swagger").WithLink("openapi/v1.json");
 

@@ -29,8 +29,9 @@ public sealed class LostJoinsRecovery(RedisConnection redis, JoinsProducer produ
             return;
         }
 
+        // Read and set at once: of several workers starting together, only the first to get here requeues.
         var db = redis.Database;
-        var seen = await db.StringGetAsync(EpochKey);
+        var seen = await db.StringGetSetAsync(EpochKey, epoch);
         if (seen == epoch)
         {
             return;
@@ -65,7 +66,6 @@ public sealed class LostJoinsRecovery(RedisConnection redis, JoinsProducer produ
             }
         }
 
-        await db.StringSetAsync(EpochKey, epoch);
         if (requeued + ended > 0)
         {
             logger.LogWarning("The joins' Kafka log is new (broker epoch {Epoch}): put {Requeued} WAITING tokens of {Concerts} concerts back in line in their original order ({Ended} no longer waiting removed)",

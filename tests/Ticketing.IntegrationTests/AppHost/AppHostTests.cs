@@ -156,7 +156,8 @@ public class AppHostTests(Support.DefaultSystem fixture)
     [Fact]
     public async Task An_apphost_killed_with_sigkill_leaves_no_process_or_port_within_5_s_and_the_next_run_starts()
     {
-        using var run = new AppHostRun();
+        // Two Api replicas (WithReplicas): one more child, one more port to leave behind.
+        using var run = new AppHostRun(new Dictionary<string, string?> { ["TICKETING_API_REPLICAS"] = "2" });
         var (ports, environment) = (run.Ports, run.Environment);
         var launched = new List<Launched>();
         try
@@ -167,7 +168,13 @@ public class AppHostTests(Support.DefaultSystem fixture)
                 await Task.WhenAny(first.Running, first.Process.WaitForExitAsync(), Task.Delay(TimeSpan.FromMinutes(3)));
                 first.Running.IsCompleted.ShouldBeTrue($"The AppHost did not come up:{Environment.NewLine}{Tail(first.Output)}");
                 var children = ChildrenOf(first.Process.Id);
-                children.Count.ShouldBeGreaterThanOrEqualTo(5, "postgres, redis, api, queueworker and web run as child processes");
+                children.Count.ShouldBeGreaterThanOrEqualTo(6, "postgres, redis, two Apis, queueworker and web run as child processes");
+                using (var http = new HttpClient())
+                {
+                    var secondApi = $"http://127.0.0.1:{ports["TICKETING_API_PORT"] + 1}";
+                    (await http.GetAsync($"{secondApi}/health")).StatusCode.ShouldBe(HttpStatusCode.OK, "the second Api replica listens on the next port");
+                    File.Exists(Path.Combine(run.DataDirectory, "run", "api-2.pid")).ShouldBeTrue();
+                }
 
                 // A closed terminal, an OOM kill or a CI timeout: no chance to stop anything in order.
                 first.Process.Kill();
@@ -178,7 +185,7 @@ public class AppHostTests(Support.DefaultSystem fixture)
                 }
 
                 children.Where(IsAlive).ShouldBeEmpty("every child of the AppHost gets its parent-death signal");
-                foreach (var port in ports.Values)
+                foreach (var port in ports.Values.Append(ports["TICKETING_API_PORT"] + 1))
                 {
                     (await FreePort.IsListeningAsync(port)).ShouldBeFalse($"port {port} is still open 5 s after the AppHost was killed");
                 }

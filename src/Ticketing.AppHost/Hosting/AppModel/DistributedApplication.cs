@@ -137,10 +137,33 @@ public static class ResourceBuilderExtensions
         return project;
     }
 
-    /// <summary>Gives the project the other project's address for service discovery (<c>services__{name}__http__0</c>).</summary>
+    /// <summary>
+    /// Gives the project the other project's addresses for service discovery: <c>services__{name}__http__{i}</c>, one per replica
+    /// (Microsoft.Extensions.ServiceDiscovery spreads requests over them).
+    /// </summary>
     public static ResourceBuilder<ProjectResource> WithReference(this ResourceBuilder<ProjectResource> project, ResourceBuilder<ProjectResource> service)
     {
-        project.Resource.Environment[$"services__{service.Resource.Name}__http__0"] = () => service.Resource.Url.ToString().TrimEnd('/');
+        for (var i = 0; i < 10; i++)
+        {
+            var replica = i;
+            project.Resource.Environment[$"services__{service.Resource.Name}__http__{replica}"] =
+                () => replica < service.Resource.Replicas ? service.Resource.ReplicaUrl(replica).ToString().TrimEnd('/') : null;
+        }
+
+        return project;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="replicas"/> instances of the project (1..10), or as many as <c>TICKETING_{NAME}_REPLICAS</c> says
+    /// (e.g. <c>TICKETING_QUEUEWORKER_REPLICAS=2</c>: two members of the consumer group share the joins' partitions).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not 1..10.</exception>
+    public static ResourceBuilder<ProjectResource> WithReplicas(this ResourceBuilder<ProjectResource> project, int replicas)
+    {
+        var given = int.TryParse(Environment.GetEnvironmentVariable($"TICKETING_{project.Resource.Name.ToUpperInvariant()}_REPLICAS"), out var n) ? n : replicas;
+        ArgumentOutOfRangeException.ThrowIfLessThan(given, 1, nameof(replicas));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(given, 10, nameof(replicas));
+        project.Resource.Replicas = given;
         return project;
     }
 

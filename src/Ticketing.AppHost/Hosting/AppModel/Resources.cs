@@ -179,18 +179,23 @@ public sealed class KafkaResource(string name) : Resource(name), IResourceWithCo
 
 /// <summary>
 /// A .NET service of this repository run as a child process (<c>dotnet {project}.dll</c>, Aspire's <c>ProjectResource</c>),
-/// configured only through environment variables; ready once <c>GET {health path}</c> answers 200.
+/// configured only through environment variables; ready once <c>GET {health path}</c> answers 200. With
+/// <see cref="Replicas"/> &gt; 1 (<c>WithReplicas</c>), replica <i>n</i> (1-based) is named <c>{name}-{n}</c> from the second on
+/// and listens on the port + <i>n</i> − 1; those that reference it get every replica's address.
 /// </summary>
 /// <param name="name">Resource name (also <c>OTEL_SERVICE_NAME</c>).</param>
 /// <param name="project">The project, e.g. <c>Ticketing.Api</c>.</param>
-/// <param name="port">Its HTTP port on 127.0.0.1.</param>
+/// <param name="port">The first replica's HTTP port on 127.0.0.1.</param>
 public sealed class ProjectResource(string name, string project, int port) : Resource(name)
 {
     /// <summary>The project name.</summary>
     public string Project { get; } = project;
 
-    /// <summary>Its HTTP address.</summary>
+    /// <summary>The first replica's HTTP address.</summary>
     public Uri Url { get; } = new($"http://127.0.0.1:{port}/");
+
+    /// <summary>How many instances run (1..10; <c>WithReplicas</c>).</summary>
+    public int Replicas { get; set; } = 1;
 
     /// <summary>Variables set for it; a function is evaluated when it starts (e.g. a connection string known only then).</summary>
     public Dictionary<string, Func<string?>> Environment { get; } = [];
@@ -204,13 +209,25 @@ public sealed class ProjectResource(string name, string project, int port) : Res
     /// <inheritdoc />
     public override string Description => string.Join("  ·  ", Links.Prepend(Url.ToString()));
 
+    /// <summary>The name of replica <paramref name="replica"/> (0-based): the resource's own name for the first.</summary>
+    public string ReplicaName(int replica) => replica == 0 ? Name : $"{Name}-{replica + 1}";
+
+    /// <summary>The address of replica <paramref name="replica"/> (0-based).</summary>
+    public Uri ReplicaUrl(int replica) => new($"http://127.0.0.1:{Url.Port + replica}/");
+
     /// <inheritdoc />
-    public override async Task<ISupervisedProcess?> StartAsync(RunContext context, CancellationToken cancellationToken)
+    public override Task<ISupervisedProcess?> StartAsync(RunContext context, CancellationToken cancellationToken) =>
+        StartReplicaAsync(0, context, cancellationToken);
+
+    /// <summary>Starts replica <paramref name="replica"/> (0-based) and returns once it is healthy.</summary>
+    public async Task<ISupervisedProcess?> StartReplicaAsync(int replica, RunContext context, CancellationToken cancellationToken)
     {
+        var url = ReplicaUrl(replica);
         var environment = new Dictionary<string, string?>(context.Environment)
         {
-            ["ASPNETCORE_URLS"] = Url.ToString(),
+            ["ASPNETCORE_URLS"] = url.ToString(),
             ["OTEL_SERVICE_NAME"] = Name,
+            ["OTEL_RESOURCE_ATTRIBUTES"] = $"service.instance.id={ReplicaName(replica)}",
         };
         foreach (var (key, value) in Environment)
         {
@@ -218,12 +235,13 @@ public sealed class ProjectResource(string name, string project, int port) : Res
         }
 
         environment["DOTNET_ENVIRONMENT"] = environment.GetValueOrDefault("ASPNETCORE_ENVIRONMENT");
-        var service = ServiceProcess.Start(Name, ProjectPaths.ServiceDll(Project), environment, context.Log(Name));
+        var name = ReplicaName(replica);
+        var service = ServiceProcess.Start(name, ProjectPaths.ServiceDll(Project), environment, context.Log(name));
         try
         {
             if (HealthPath is not null)
             {
-                await service.WaitHealthyAsync(Url, TimeSpan.FromSeconds(120), cancellationToken, HealthPath);
+                await service.WaitHealthyAsync(url, TimeSpan.FromSeconds(120), cancellationToken, HealthPath);
             }
         }
         catch
