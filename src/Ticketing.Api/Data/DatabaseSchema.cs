@@ -15,11 +15,16 @@ public static class DatabaseSchema
         "stop the system, delete the data folder (.data/, or the folder TICKETING_DATA_DIR names; or drop the database of ConnectionStrings__postgres) and start again.";
 
     /// <summary>
-    /// Applies every pending EF Core migration before the server listens. Safe when several Api instances start at once:
-    /// EF Core (9+) takes its migration lock first, which Npgsql implements as
-    /// <c>LOCK TABLE "__EFMigrationsHistory" IN ACCESS EXCLUSIVE MODE</c> inside the migration transaction (held until
-    /// commit), so one instance migrates and the others wait, then find nothing pending. Creating the history table itself
-    /// is made race-safe by Npgsql (a concurrent duplicate-table error counts as "already there").
+    /// Key of the Postgres advisory lock the migration runs under (any bigint; this one reads "ticketing migrate").
+    /// </summary>
+    public const long MigrationLockKey = 0x7469636b_6d696772;
+
+    /// <summary>
+    /// Applies every pending EF Core migration before the server listens. Safe when several Api instances start at once (two
+    /// replicas on a fresh database): the whole migration runs under a session-level Postgres advisory lock
+    /// (<see cref="MigrationLockKey"/>), so one instance migrates and the others wait, then find nothing pending. EF Core's
+    /// own migration lock alone did not suffice: two Apis on a fresh database both applied the second migration (seen as
+    /// "function catalog_changed already exists" in ./test.sh), as that lock is taken per migration transaction.
     /// </summary>
     /// <returns>False, after logging <see cref="LegacyDatabaseMessage"/> as a critical error, when the database is of the plain-SQL era.</returns>
     /// <exception cref="Npgsql.NpgsqlException">Postgres is unreachable or a migration fails (the start-up fails loudly).</exception>
@@ -36,7 +41,26 @@ public static class DatabaseSchema
             return false;
         }
 
-        await db.Database.MigrateAsync(cancellationToken);
+        // One connection for the lock, the migration and the unlock (a session-level lock belongs to its connection; the pool
+        // does not reset connections, so it is released explicitly).
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({MigrationLockKey})", cancellationToken);
+            try
+            {
+                await db.Database.MigrateAsync(cancellationToken);
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+
         return true;
     }
 }
