@@ -109,6 +109,7 @@ internal sealed class Orchestrator(DistributedApplicationBuilder model, IHostApp
     private async Task<RunContext> StartDeveloperViewAsync(CancellationToken cancellationToken)
     {
         var port = int.TryParse(Environment.GetEnvironmentVariable("TICKETING_DASHBOARD_PORT"), out var p) ? p : 18888;
+        await EnsureFreeAsync(port, "the developer view", "TICKETING_DASHBOARD_PORT", cancellationToken);
         var view = await DeveloperView.StartAsync(port, _telemetry, _board, cancellationToken);
         AddStop(async () => { Write("apphost", "Stopping the developer view"); await view.DisposeAsync(); });
         var external = Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT");
@@ -151,11 +152,7 @@ internal sealed class Orchestrator(DistributedApplicationBuilder model, IHostApp
         };
         foreach (var port in ports)
         {
-            if (await FreePort.IsListeningAsync(port, cancellationToken))
-            {
-                throw new InvalidOperationException(
-                    $"port {port} for {resource.Name} is taken (is another run of the system still up?). Stop it, or choose another port with TICKETING_{resource.Name.ToUpperInvariant()}_PORT.");
-            }
+            await EnsureFreeAsync(port, resource.Name, $"TICKETING_{resource.Name.ToUpperInvariant()}_PORT", cancellationToken);
         }
 
         Write("apphost", $"Starting {resource.Name} …");
@@ -225,6 +222,15 @@ internal sealed class Orchestrator(DistributedApplicationBuilder model, IHostApp
         await Task.WhenAny(failures);
         ExitCode = 1;
         lifetime.StopApplication();
+    }
+
+    private static async Task EnsureFreeAsync(int port, string what, string variable, CancellationToken cancellationToken)
+    {
+        if (await FreePort.IsListeningAsync(port, cancellationToken))
+        {
+            throw new InvalidOperationException(
+                $"port {port} for {what} is taken (is another run of the system still up?). Stop it, or choose another port with {variable}.");
+        }
     }
 
     private void AddStop(Func<Task> stop)
