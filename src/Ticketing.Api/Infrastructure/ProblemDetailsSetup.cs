@@ -1,5 +1,8 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
 
 namespace Ticketing.Api.Infrastructure;
 
@@ -18,6 +21,9 @@ public static class ProblemDetailsSetup
             var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
             context.ProblemDetails.Extensions.TryAdd(ApiProblems.CodeKey, ApiProblems.DefaultCode(status));
         });
+        // After the default writer, which serves every request that accepts JSON: this one answers the rest (a browser's
+        // Accept: text/html, say) with problem+json too, instead of a text/plain line or an empty body.
+        services.AddSingleton<IProblemDetailsWriter, FallbackJsonProblemDetailsWriter>();
         services.AddExceptionHandler<ApiExceptionHandler>();
         return services;
     }
@@ -29,6 +35,28 @@ public static class ProblemDetailsSetup
         StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException => true,
         _ => exception.InnerException is { } inner && IsDependencyUnavailable(inner),
     };
+
+    /// <summary>
+    /// The Api speaks JSON only, and API.md promises <c>application/problem+json</c> with a <c>code</c> on every 4xx/5xx, so a
+    /// problem is written as JSON whatever the request's <c>Accept</c> header says (ASP.NET Core's default writer declines
+    /// requests that do not accept JSON). Sets status, title and <c>traceId</c> as the default writer does, then applies
+    /// <see cref="ProblemDetailsOptions.CustomizeProblemDetails"/> (the <c>code</c>).
+    /// </summary>
+    private sealed class FallbackJsonProblemDetailsWriter(IOptions<ProblemDetailsOptions> options, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+        : IProblemDetailsWriter
+    {
+        public bool CanWrite(ProblemDetailsContext context) => true;
+
+        public ValueTask WriteAsync(ProblemDetailsContext context)
+        {
+            var problem = context.ProblemDetails;
+            problem.Status ??= context.HttpContext.Response.StatusCode;
+            problem.Title ??= ReasonPhrases.GetReasonPhrase(problem.Status.Value);
+            problem.Extensions.TryAdd("traceId", Activity.Current?.Id ?? context.HttpContext.TraceIdentifier);
+            options.Value.CustomizeProblemDetails?.Invoke(context);
+            return new ValueTask(context.HttpContext.Response.WriteAsJsonAsync(problem, json.Value.SerializerOptions, "application/problem+json"));
+        }
+    }
 
     private sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
     {

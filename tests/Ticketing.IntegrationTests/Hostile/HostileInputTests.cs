@@ -133,6 +133,24 @@ public class HostileInputTests(DefaultSystem fixture)
     }
 
     /// <summary>A victim with points, an ACTIVE pass and a held seat; an attacker with an ACTIVE pass for the same concert and for another.</summary>
+    [Theory]
+    [InlineData("GET", "/api/no-such-route", null, 404, "NOT_FOUND")]
+    [InlineData("GET", "/api/concerts/not-a-guid/queue", null, 404, "NOT_FOUND")]
+    [InlineData("POST", "/api/users", "{not json", 400, "INVALID_REQUEST")]
+    [InlineData("GET", "/api/balance", null, 401, "UNAUTHORIZED")]
+    public async Task A_client_that_does_not_ask_for_JSON_still_gets_problem_json_with_a_code(string method, string path, string? body, int status, string code)
+    {
+        // A browser sends Accept: text/html; the Api speaks JSON only, and API.md promises problem+json on every 4xx.
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        request.Headers.Accept.ParseAdd("text/html");
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        }
+
+        await (await fixture.Driver.Http.SendAsync(request)).ShouldBeProblemAsync(status, code);
+    }
+
     private sealed class World
     {
         private readonly Dictionary<string, string> _access = [];
