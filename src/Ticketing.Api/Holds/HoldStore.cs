@@ -51,6 +51,9 @@ public sealed class HoldStore(RedisConnection redis, SoldSeats soldSeats, IOptio
 
     private static readonly TimeSpan RecordRetention = TimeSpan.FromDays(1);
 
+    // What a script that reads a schedule's sold set answers when Redis does not have the set loaded.
+    private const long NotLoaded = -2;
+
     // KEYS: seat, record, userHolds, sold, userConcertHolds, the concert's active set. ARGV: seatValue, durationMs, nowMs, max,
     // recordTtlMs, seatNumber, queueTokenId, then the record's field/value pairs. Returns 1 created, 0 seat held or sold, -1 the
     // user's limit, -2 sold set not loaded, -3 the queue token is no longer in the active set (checked here, atomically with the
@@ -77,11 +80,11 @@ public sealed class HoldStore(RedisConnection redis, SoldSeats soldSeats, IOptio
         return 1
         """;
 
-    // KEYS: sold, then the seat locks of seats 1..n. Returns -1 when the sold set is not loaded, else one state per seat:
+    // KEYS: sold, then the seat locks of seats 1..n. Returns -2 when the sold set is not loaded, else one state per seat:
     // 2 sold, 1 held, 0 available. One SMEMBERS and one MGET rather than two commands per seat: Redis CPU per seat-map request
     // 80 -> 47 µs in ./bench.sh.
     private const string SeatStatesScript = """
-        if redis.call('SISMEMBER', KEYS[1], '0') == 0 then return -1 end
+        if redis.call('SISMEMBER', KEYS[1], '0') == 0 then return -2 end
         local sold = {}
         for _, n in ipairs(redis.call('SMEMBERS', KEYS[1])) do sold[tonumber(n)] = true end
         local held = redis.call('MGET', unpack(KEYS, 2))
@@ -149,13 +152,7 @@ public sealed class HoldStore(RedisConnection redis, SoldSeats soldSeats, IOptio
             HoldKeys.Seat(scheduleId, seatNumber), HoldKeys.Record(hold.HoldId), HoldKeys.UserHolds(userId, scheduleId),
             HoldKeys.Sold(scheduleId), HoldKeys.UserConcertHolds(userId, concertId), QueueKeys.Active(concertId),
         ];
-        var result = (long)await Db.EvaluateTracedAsync("hold-create", CreateScript, keys, args);
-        if (result == -2)
-        {
-            await soldSeats.LoadAsync(scheduleId);
-            result = (long)await Db.EvaluateTracedAsync("hold-create", CreateScript, keys, args);
-        }
-
+        var result = (long)await EvaluateWithSoldSetAsync("hold-create", CreateScript, keys, args, scheduleId);
         return result switch
         {
             1 => (HoldCreateOutcome.Created, hold),
@@ -213,19 +210,27 @@ public sealed class HoldStore(RedisConnection redis, SoldSeats soldSeats, IOptio
     public async Task<string[]> SeatStatesAsync(Guid scheduleId, int seatCount)
     {
         RedisKey[] keys = [HoldKeys.Sold(scheduleId), .. Enumerable.Range(1, seatCount).Select(n => (RedisKey)HoldKeys.Seat(scheduleId, n))];
-        var result = await Db.EvaluateTracedAsync("seat-states", SeatStatesScript, keys, []);
-        if (result.Resp2Type == ResultType.Integer)
-        {
-            await soldSeats.LoadAsync(scheduleId);
-            result = await Db.EvaluateTracedAsync("seat-states", SeatStatesScript, keys, []);
-        }
-
+        var result = await EvaluateWithSoldSetAsync("seat-states", SeatStatesScript, keys, [], scheduleId);
         return ((long[])result!).Select(state => state switch
         {
             2 => Catalog.SeatStatus.Sold,
             1 => Catalog.SeatStatus.Held,
             _ => Catalog.SeatStatus.Available,
         }).ToArray();
+    }
+
+    // Runs a script that reads the schedule's sold set; one that answers NotLoaded found no loaded set, which is then loaded from
+    // Postgres (SoldSeats) and the script run again.
+    private async Task<RedisResult> EvaluateWithSoldSetAsync(string name, string script, RedisKey[] keys, RedisValue[] args, Guid scheduleId)
+    {
+        var result = await Db.EvaluateTracedAsync(name, script, keys, args);
+        if (result.Resp2Type == ResultType.Integer && (long)result == NotLoaded)
+        {
+            await soldSeats.LoadAsync(scheduleId);
+            result = await Db.EvaluateTracedAsync(name, script, keys, args);
+        }
+
+        return result;
     }
 
     private async Task<bool> EndAsync(HoldRecord hold, string state, bool requireLive)
