@@ -71,15 +71,12 @@ public sealed class WaitingRoomStore(RedisConnection redis)
     }
 
     /// <summary>
-    /// Places a reserved token in line at its Kafka <paramref name="offset"/> (join order) and returns its state right after
-    /// (the join counts as its first heartbeat), in one script. <c>Placed</c> is false when it ended or was admitted meanwhile.
+    /// Places a reserved token in line at its Kafka <paramref name="offset"/> (join order), unless it ended or was admitted
+    /// meanwhile, and returns its state right after (the join counts as its first heartbeat), in one script.
     /// </summary>
-    public async Task<(bool Placed, QueueTokenState State)> EnqueueAsync(Guid concertId, Guid tokenId, long offset, DateTimeOffset now, QueueOptions options)
-    {
-        var result = (RedisResult[])(await Database.EvaluateTracedAsync("enqueue", EnqueueScript, [.. ConcertKeys(concertId), QueueKeys.Admissions(concertId)],
-            [Id(tokenId), offset, Ms(now), Ms(options.AbandonAfter), Ms(options.ActiveTtl), Ms(QueueOptions.TokenRetention)]))!;
-        return ((long)result[5] == 1, State(result, options));
-    }
+    public async Task<QueueTokenState> EnqueueAsync(Guid concertId, Guid tokenId, long offset, DateTimeOffset now, QueueOptions options) =>
+        State((RedisResult[])(await Database.EvaluateTracedAsync("enqueue", EnqueueScript, [.. ConcertKeys(concertId), QueueKeys.Admissions(concertId)],
+            [Id(tokenId), offset, Ms(now), Ms(options.AbandonAfter), Ms(options.ActiveTtl), Ms(QueueOptions.TokenRetention)]))!, options);
 
     /// <summary>Removes a reserved token whose join could not be written to Kafka.</summary>
     public Task AbortAsync(Guid concertId, Guid userId, Guid tokenId) =>

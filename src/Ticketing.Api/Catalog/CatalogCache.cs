@@ -33,9 +33,6 @@ public sealed class CatalogSchedule
     /// <summary>Seats indexed by number: <c>Seats[n]</c> is seat n (1..<see cref="CatalogEndpoints.SeatsPerSchedule"/>), null where the schedule has none; index 0 is unused.</summary>
     public required CatalogSeat?[] Seats { get; init; }
 
-    /// <summary>How many seats the schedule has (50 in the catalog).</summary>
-    public int TotalSeats => Seats.Count(s => s is not null);
-
     /// <summary>True when <paramref name="now"/> is inside the booking window.</summary>
     public bool IsBookingOpen(DateTimeOffset now) => now >= BookingOpensAt && now < BookingClosesAt;
 

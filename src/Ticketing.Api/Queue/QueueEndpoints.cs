@@ -83,7 +83,7 @@ public static class QueueEndpoints
                 // Not bound to RequestAborted: once the join is on its way to Kafka it is finished either way. Concurrent joins share
                 // the producer's batches (linger.ms), so each request waits for its own acknowledgement without serialising the others.
                 var offset = await producer.ProduceAsync(new JoinMessage(reservation.TokenId, userId, concertId, now), CancellationToken.None);
-                (_, state) = await store.EnqueueAsync(concertId, reservation.TokenId, offset, clock.GetUtcNow(), options.Value);
+                state = await store.EnqueueAsync(concertId, reservation.TokenId, offset, clock.GetUtcNow(), options.Value);
                 QueueMetrics.Joins.Add(1);
                 logger.LogDebug("Join {TokenId}: user {UserId} in line for concert {ConcertId} at offset {Offset}",
                     reservation.TokenId, userId, concertId, offset);

@@ -1,15 +1,10 @@
 -- KEYS: waiting, seen, active, admissions. ARGV: tokenId, offset, nowMs, abandonMs, activeTtlMs, retentionMs.
 -- Puts a join into the line once Kafka has acknowledged it, scored by its offset (join order). A token that was already
 -- admitted, left or ended in between is not put back. Returns the token's state (token_state, touched: the join is its first
--- heartbeat) with a sixth element, 1 if it was placed, so the join's answer needs no second round trip.
+-- heartbeat), so the join's answer needs no second round trip.
 local key = TOKEN_PREFIX .. ARGV[1]
-local placed = 0
 if redis.call('HGET', key, 'status') == 'WAITING' then
   redis.call('HSET', key, 'offset', ARGV[2])
   redis.call('ZADD', KEYS[1], tonumber(ARGV[2]), ARGV[1])
-  placed = 1
 end
-local state = token_state(ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], true)
-for i = #state + 1, 5 do state[i] = 0 end
-state[6] = placed
-return state
+return token_state(ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], true)
