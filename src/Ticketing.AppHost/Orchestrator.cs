@@ -108,7 +108,7 @@ internal sealed class Orchestrator(DistributedApplicationBuilder model, IHostApp
     // The developer view is also the OTLP receiver of the services, unless OTEL_EXPORTER_OTLP_ENDPOINT points elsewhere.
     private async Task<RunContext> StartDeveloperViewAsync(CancellationToken cancellationToken)
     {
-        var port = int.TryParse(Environment.GetEnvironmentVariable("TICKETING_DASHBOARD_PORT"), out var p) ? p : 18888;
+        var port = DistributedApplicationBuilder.Port("dashboard", 18888);
         await EnsureFreeAsync(port, "the developer view", "TICKETING_DASHBOARD_PORT", cancellationToken);
         var view = await DeveloperView.StartAsync(port, _telemetry, _board, cancellationToken);
         AddStop(async () => { Write("apphost", "Stopping the developer view"); await view.DisposeAsync(); });

@@ -25,11 +25,21 @@ public sealed class PostgresServer : ISupervisedProcess
     {
         _process = process;
         _options = options;
-        ConnectionString = ConnectionStringOf(options);
+        ConnectionString = ConnectionStringFor(options.Database);
     }
 
-    /// <summary>The connection string of <paramref name="options"/>'s main database (the same for every start of the server).</summary>
-    public static string ConnectionStringOf(PostgresServerOptions options) => ConnectionStringFor(options, options.Database);
+    /// <summary>
+    /// <c>Host=127.0.0.1;Port=…;Username=postgres;Password=…;Database=…</c>: the connection string of <paramref name="database"/> on
+    /// the server of <paramref name="port"/> (the same for every start of the server).
+    /// </summary>
+    public static string ConnectionStringOf(int port, string password, string database) => new NpgsqlConnectionStringBuilder
+    {
+        Host = "127.0.0.1",
+        Port = port,
+        Username = "postgres",
+        Password = password,
+        Database = database,
+    }.ConnectionString;
 
     /// <summary><c>Host=127.0.0.1;Port=…;Username=postgres;Password=…;Database=…</c> of the main database.</summary>
     public string ConnectionString { get; }
@@ -173,21 +183,13 @@ public sealed class PostgresServer : ISupervisedProcess
         _process.Dispose();
     }
 
-    private string ConnectionStringFor(string database) => ConnectionStringFor(_options, database);
+    private string ConnectionStringFor(string database) => ConnectionStringOf(_options.Port, _options.Password, database);
 
     // The server's own checks open unpooled connections: a pooled one may belong to an earlier start of the same server (a
     // restart after a crash), and a query on it never got an answer.
     private string AdminConnectionString() =>
         new NpgsqlConnectionStringBuilder(ConnectionStringFor("postgres")) { Pooling = false, Timeout = 5, CommandTimeout = 30 }.ConnectionString;
 
-    private static string ConnectionStringFor(PostgresServerOptions options, string database) => new NpgsqlConnectionStringBuilder
-    {
-        Host = "127.0.0.1",
-        Port = options.Port,
-        Username = "postgres",
-        Password = options.Password,
-        Database = database,
-    }.ConnectionString;
 
     private async Task WaitReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {

@@ -98,7 +98,8 @@ public sealed class DistributedApplicationBuilder
     /// <summary>The application, ready to run.</summary>
     public DistributedApplication Build() => new(this);
 
-    private static int Port(string name, int fallback) =>
+    /// <summary>The port <c>TICKETING_{NAME}_PORT</c> gives for <paramref name="name"/>, else <paramref name="fallback"/>.</summary>
+    internal static int Port(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable($"TICKETING_{name.ToUpperInvariant()}_PORT"), out var port) && port is > 0 and < 65536 ? port : fallback;
 }
 

@@ -80,7 +80,7 @@ public sealed class PostgresServerResource(string name, int port, string passwor
         var server = await PostgresServer.StartAsync(new PostgresServerOptions(folder, Port, Password), context.Log(Name), cancellationToken);
         try
         {
-            foreach (var database in Databases.Where(d => d.DatabaseName != "ticketing"))
+            foreach (var database in Databases) // idempotent: the server's own start already made its default database
             {
                 await server.CreateDatabaseAsync(database.DatabaseName, cancellationToken);
             }
@@ -108,7 +108,7 @@ public sealed class PostgresDatabaseResource(string name, PostgresServerResource
     public PostgresServerResource Server { get; } = server;
 
     /// <inheritdoc />
-    public string ConnectionString => Server.External ?? PostgresServer.ConnectionStringOf(new PostgresServerOptions("", Server.Port, Server.Password, DatabaseName));
+    public string ConnectionString => Server.External ?? PostgresServer.ConnectionStringOf(Server.Port, Server.Password, DatabaseName);
 
     /// <inheritdoc />
     public override string Description => $"database {DatabaseName} in {Server.Name}";
