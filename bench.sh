@@ -107,12 +107,18 @@ schedule=$(curl -sf -H "Authorization: Bearer $token" -H "X-Queue-Token: $queue"
 curl -sf -o /dev/null -H "Authorization: Bearer $token" -H "X-Queue-Token: $queue" -H 'Content-Type: application/json' \
   -d "{\"scheduleId\":\"$schedule\",\"seatNumber\":1}" "$A/api/holds"
 
+# lua_table NAME FILE FIELD...: a Lua table NAME with one entry per line of FILE, made of the given whitespace-separated
+# fields as strings: a string for one field ({"a", …}), a list for several ({{"a", "b"}, …}). The wrk scripts dofile() it.
+lua_table() {
+  local name=$1 file=$2
+  shift 2
+  awk -v name="$name" -v fields="$*" 'BEGIN { n = split(fields, f, " "); print name " = {" }
+    { entry = ""; for (i = 1; i <= n; i++) entry = entry (i > 1 ? ", " : "") "\"" $f[i] "\""; print "  " (n > 1 ? "{" entry "}" : entry) "," }
+    END { print "}" }' "$file"
+}
+
 # One Lua table of every user's tokens: each request of a step goes out as the next user.
-{
-  echo "users = {"
-  while read -r t q; do echo "  {\"$t\", \"$q\"},"; done <"$work/users.txt"
-  echo "}"
-} >"$work/users.lua"
+lua_table users "$work/users.txt" 1 2 >"$work/users.lua"
 
 # Where the CPU goes: the CPU time (user + system, in clock ticks, children that exited included) of each part of the system.
 ticks_of() { local t=0 p; for p in "$@"; do [[ -r /proc/$p/stat ]] && t=$((t + $(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$p/stat"))); done; echo "$t"; }
@@ -221,10 +227,7 @@ echo "==> the crowd: $CROWD users in bulk (straight into Postgres, tokens signed
 dotnet bench/Ticketing.Bench.Crowd/bin/Release/net10.0/Ticketing.Bench.Crowd.dll \
   "Host=127.0.0.1;Port=$TICKETING_POSTGRES_PORT;Username=postgres;Password=$password;Database=ticketing" \
   "$Ticketing__Auth__SigningKey" "$CROWD" "$JOIN_CONCERTS" "$PAY_SCHEDULES" "$work" | sed 's/^/  /'
-{
-  echo "crowd = {"; while read -r _ t; do echo "  \"$t\","; done <"$work/crowd-users.txt"; echo "}"
-  echo "concerts = {"; while read -r c; do echo "  \"$c\","; done <"$work/join-concerts.txt"; echo "}"
-} >"$work/crowd.lua"
+{ lua_table crowd "$work/crowd-users.txt" 2; lua_table concerts "$work/join-concerts.txt" 1; } >"$work/crowd.lua"
 cat >"$work/joins.lua" <<LUA
 dofile("$work/crowd.lua")
 dofile("$PWD/bench/wrk/report.lua")
@@ -273,10 +276,7 @@ for _ in $(seq 1 50); do
   [[ $(redis-cli -p "$TICKETING_REDIS_PORT" ZCARD "wr:${pay_concert//-/}:active") -eq $PAYERS ]] && break
   sleep 0.2
 done
-{
-  echo "payers = {"; while read -r t q; do echo "  {\"$t\", \"$q\"},"; done <"$work/payers.txt"; echo "}"
-  echo "schedules = {"; while read -r s; do echo "  \"$s\","; done <"$work/pay-schedules.txt"; echo "}"
-} >"$work/payers.lua"
+{ lua_table payers "$work/payers.txt" 1 2; lua_table schedules "$work/pay-schedules.txt" 1; } >"$work/payers.lua"
 cat >"$work/hold-free.lua" <<LUA
 dofile("$work/payers.lua")
 dofile("$PWD/bench/wrk/report.lua")
