@@ -13,7 +13,7 @@ using Ticketing.Api.Data;
 using Ticketing.Api.Data.Model;
 using Ticketing.Api.Holds;
 using Ticketing.Api.Idempotency;
-using Ticketing.AppHost.Hosting;
+using Ticketing.Hosting;
 
 BenchmarkSwitcher.FromAssembly(typeof(HotPaths).Assembly).Run(args,
     ManualConfig.Create(DefaultConfig.Instance).AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance)));

@@ -1,6 +1,6 @@
 // Ticketing.AppHost: the whole system in one screen, as an Aspire AppHost reads (README "Libraries, and what is still a
 // stand-in" says what changes when Aspire's packages are on the mirror). `./run.sh` builds and starts it; Ctrl+C stops it.
-using Ticketing.AppHost.Hosting.AppModel;
+using Ticketing.Hosting.AppModel;
 
 var builder = DistributedApplication.CreateBuilder(args);
 

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Ticketing.AppHost.Hosting;
+using Ticketing.Hosting;
 using Ticketing.IntegrationTests.Support;
 
 namespace Ticketing.IntegrationTests.Api;

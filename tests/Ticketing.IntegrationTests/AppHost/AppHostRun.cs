@@ -1,4 +1,4 @@
-using Ticketing.AppHost.Hosting;
+using Ticketing.Hosting;
 
 namespace Ticketing.IntegrationTests.AppHost;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
-using Ticketing.AppHost.Hosting;
+using Ticketing.Hosting;
 using Ticketing.IntegrationTests.Support;
 
 namespace Ticketing.IntegrationTests.AppHost;

@@ -4,7 +4,7 @@ using System.Net;
 using Dapper;
 using Npgsql;
 using Refit;
-using Ticketing.AppHost.Hosting;
+using Ticketing.Hosting;
 using Ticketing.Client;
 using Ticketing.IntegrationTests.Support;
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using Ticketing.AppHost.Hosting;
+using Ticketing.Hosting;
 
 namespace Ticketing.IntegrationTests.Support;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Ticketing.Dashboard;
-using Ticketing.AppHost.Hosting;
+using Ticketing.Hosting;
 using Ticketing.IntegrationTests.Support;
 
 namespace Ticketing.IntegrationTests.Telemetry;

@@ -1,4 +1,4 @@
-namespace Ticketing.AppHost.Hosting;
+namespace Ticketing.Hosting;
 
 /// <summary>A running child process as the <see cref="Supervisor"/> sees it: stopping it is disposing it.</summary>
 public interface ISupervisedProcess : IAsyncDisposable

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 
-namespace Ticketing.AppHost.Hosting;
+namespace Ticketing.Hosting;
 
 /// <summary>Where and how to run a Redis server.</summary>
 /// <param name="DataDirectory">Folder for the append-only file; null = no persistence (tests).</param>

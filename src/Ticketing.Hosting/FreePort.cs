@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Ticketing.AppHost.Hosting;
+namespace Ticketing.Hosting;
 
 /// <summary>Free TCP ports on 127.0.0.1 (for tests, which run beside a possibly running system).</summary>
 public static class FreePort

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Ticketing.AppHost.Hosting;
+namespace Ticketing.Hosting;
 
 /// <summary>Where and how to run a Postgres server.</summary>
 /// <param name="DataDirectory">The cluster's folder; created with <c>initdb</c> when empty.</param>

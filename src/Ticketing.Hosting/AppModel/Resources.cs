@@ -1,4 +1,4 @@
-namespace Ticketing.AppHost.Hosting.AppModel;
+namespace Ticketing.Hosting.AppModel;
 
 /// <summary>
 /// A resource of the app model (Aspire's <c>IResource</c>): a server or a service the AppHost starts, or an outside one it

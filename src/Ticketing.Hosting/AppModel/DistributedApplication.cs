@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Ticketing.AppHost.Hosting.AppModel;
+namespace Ticketing.Hosting.AppModel;
 
 /// <summary>A resource being configured (Aspire's <c>IResourceBuilder&lt;T&gt;</c>).</summary>
 /// <typeparam name="T">The resource type.</typeparam>

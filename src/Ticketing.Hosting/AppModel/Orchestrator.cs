@@ -1,9 +1,8 @@
 using Microsoft.Extensions.Hosting;
 using Ticketing.Dashboard;
-using Ticketing.AppHost.Hosting;
-using Ticketing.AppHost.Hosting.AppModel;
+using Ticketing.Hosting;
 
-namespace Ticketing.AppHost;
+namespace Ticketing.Hosting.AppModel;
 
 /// <summary>
 /// Runs the app model (ARCHITECTURE.md "Local run without Aspire packages"; the role of Aspire's DCP): the hosted service of

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Ticketing.AppHost.Hosting;
+namespace Ticketing.Hosting;
 
 /// <summary>
 /// The processes a run started, one file per resource in <c>{data folder}/run/{resource}.pid</c> holding

@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace Ticketing.AppHost.Hosting;
+namespace Ticketing.Hosting;
 
 /// <summary>
 /// The Kafka-protocol dev broker: librdkafka's mock cluster (<c>rdkafka_mock.h</c>), hosted in this process by

@@ -1,4 +1,4 @@
-namespace Ticketing.AppHost.Hosting;
+namespace Ticketing.Hosting;
 
 /// <summary>Where the repository and the services' built assemblies are.</summary>
 public static class ProjectPaths

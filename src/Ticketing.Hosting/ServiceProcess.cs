@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Ticketing.AppHost.Hosting;
+namespace Ticketing.Hosting;
 
 /// <summary>
 /// One .NET service run as a child process (<c>dotnet &lt;service&gt;.dll</c>), the way Aspire runs a project
