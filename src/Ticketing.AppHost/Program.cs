@@ -9,7 +9,7 @@ var postgres = builder.AddPostgres("postgres", port: 15432);
 var database = postgres.AddDatabase("ticketing");
 var redis = builder.AddRedis("redis", port: 16379);
 var kafka = builder.AddKafka("kafka")
-    .WithTopic(Environment.GetEnvironmentVariable("Ticketing__Queue__JoinsTopic") ?? "queue.joins", partitions: 8);
+    .WithTopic(builder.Configuration["Ticketing:Queue:JoinsTopic"] ?? "queue.joins", partitions: 8);
 
 // Services. The QueueWorker starts before the Api: after a restart on the dev broker it puts the people who were waiting back
 // in line before the Api takes new joins.
@@ -36,3 +36,6 @@ builder.AddProject("web", "Ticketing.Web", port: 5080)
     .WithHttpHealthCheck("/health");
 
 return await builder.Build().RunAsync();
+
+/// <summary>The AppHost's entry point; tests start its model with <c>DistributedApplicationTestingBuilder.CreateAsync&lt;Program&gt;()</c>.</summary>
+public partial class Program;

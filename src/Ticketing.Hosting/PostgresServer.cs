@@ -157,14 +157,23 @@ public sealed class PostgresServer : ISupervisedProcess
 
     /// <summary>Creates database <paramref name="name"/> (letters, digits, underscores) if missing and returns its connection string.</summary>
     /// <exception cref="ArgumentException">The name is not a plain identifier.</exception>
-    public async Task<string> CreateDatabaseAsync(string name, CancellationToken cancellationToken = default)
+    public Task<string> CreateDatabaseAsync(string name, CancellationToken cancellationToken = default) =>
+        CreateDatabaseAsync(_options.Port, _options.Password, name, cancellationToken);
+
+    /// <summary>
+    /// Creates database <paramref name="name"/> (letters, digits, underscores) on the server at 127.0.0.1:<paramref name="port"/>
+    /// if missing and returns its connection string.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is not a plain identifier.</exception>
+    /// <exception cref="NpgsqlException">The server does not answer.</exception>
+    public static async Task<string> CreateDatabaseAsync(int port, string password, string name, CancellationToken cancellationToken = default)
     {
         if (name.Length is 0 or > 63 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
         {
             throw new ArgumentException("Database names here are plain identifiers.", nameof(name));
         }
 
-        await using var connection = new NpgsqlConnection(AdminConnectionString());
+        await using var connection = new NpgsqlConnection(AdminConnectionString(port, password));
         await connection.OpenAsync(cancellationToken);
         await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection) { Parameters = { new() { Value = name } } };
         if (await exists.ExecuteScalarAsync(cancellationToken) is null)
@@ -173,7 +182,7 @@ public sealed class PostgresServer : ISupervisedProcess
             await create.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        return ConnectionStringFor(name);
+        return ConnectionStringOf(port, password, name);
     }
 
     /// <summary>Fast shutdown (SIGINT: roll back open transactions, checkpoint), waiting up to 30 s.</summary>
@@ -187,8 +196,10 @@ public sealed class PostgresServer : ISupervisedProcess
 
     // The server's own checks open unpooled connections: a pooled one may belong to an earlier start of the same server (a
     // restart after a crash), and a query on it never got an answer.
-    private string AdminConnectionString() =>
-        new NpgsqlConnectionStringBuilder(ConnectionStringFor("postgres")) { Pooling = false, Timeout = 5, CommandTimeout = 30 }.ConnectionString;
+    private string AdminConnectionString() => AdminConnectionString(_options.Port, _options.Password);
+
+    private static string AdminConnectionString(int port, string password) =>
+        new NpgsqlConnectionStringBuilder(ConnectionStringOf(port, password, "postgres")) { Pooling = false, Timeout = 5, CommandTimeout = 30 }.ConnectionString;
 
 
     private async Task WaitReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)

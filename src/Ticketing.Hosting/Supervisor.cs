@@ -21,10 +21,6 @@ public interface ISupervisedProcess : IAsyncDisposable
 /// <param name="Window">The crash-loop window (default 2 minutes).</param>
 public sealed record SupervisorOptions(bool Restart = true, TimeSpan? FirstDelay = null, TimeSpan? MaxDelay = null, int MaxCrashes = 5, TimeSpan? Window = null)
 {
-    /// <summary>The options the environment asks for: <c>TICKETING_RESTARTS=off</c> turns restarts off (tests).</summary>
-    public static SupervisorOptions FromEnvironment() =>
-        new(Restart: !string.Equals(Environment.GetEnvironmentVariable("TICKETING_RESTARTS"), "off", StringComparison.OrdinalIgnoreCase));
-
     /// <summary>The wait before restart number <paramref name="restart"/> (1-based) of the current window: capped exponential backoff.</summary>
     public TimeSpan DelayBefore(int restart)
     {

@@ -18,12 +18,17 @@ internal sealed class Orchestrator(DistributedApplicationBuilder model, IHostApp
     private readonly List<Supervisor> _supervisors = [];
     private readonly TelemetryStore _telemetry = new();
     private readonly ResourceBoard _board = new();
-    private readonly SupervisorOptions _restarts = SupervisorOptions.FromEnvironment();
     private PidFiles? _pids;
     private bool _stopFailed;
 
+    private readonly SupervisorOptions _restarts = new(Restart: model.Options.Restarts
+        ?? !string.Equals(model.Setting("TICKETING_RESTARTS"), "off", StringComparison.OrdinalIgnoreCase));
+
     /// <summary>0 after a clean run; 1 after a start-up failure, a failed stop or a resource that would not run again.</summary>
     public int ExitCode { get; private set; }
+
+    /// <summary>Why start-up failed, once it has; null while it has not.</summary>
+    public string? StartupFailure { get; private set; }
 
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -56,7 +61,8 @@ internal sealed class Orchestrator(DistributedApplicationBuilder model, IHostApp
         }
         catch (Exception ex)
         {
-            Write("apphost", $"!!! Start-up failed: {(ex is AggregateException { InnerException: { } inner } ? inner.Message : ex.Message)}");
+            StartupFailure = ex is AggregateException { InnerException: { } inner } ? inner.Message : ex.Message;
+            Write("apphost", $"!!! Start-up failed: {StartupFailure}");
             ExitCode = 1;
             lifetime.StopApplication();
         }
@@ -95,9 +101,15 @@ internal sealed class Orchestrator(DistributedApplicationBuilder model, IHostApp
         Write("apphost", ExitCode == 0 ? "Stopped. No process of the system is left running." : "Stopped after a failure.");
     }
 
-    /// <summary>Writes a line as <c>[name] line</c>; the console is shared by every resource.</summary>
-    public static void Write(string name, string line)
+    /// <summary>Writes a line of <paramref name="name"/>: to the options' output, else to the console as <c>[name] line</c>.</summary>
+    public void Write(string name, string line)
     {
+        if (model.Options.Output is { } output)
+        {
+            output(name, line);
+            return;
+        }
+
         lock (ConsoleGate)
         {
             Console.WriteLine($"[{name}] {line}");
@@ -107,18 +119,23 @@ internal sealed class Orchestrator(DistributedApplicationBuilder model, IHostApp
     // The developer view is also the OTLP receiver of the services, unless OTEL_EXPORTER_OTLP_ENDPOINT points elsewhere.
     private async Task<RunContext> StartDeveloperViewAsync(CancellationToken cancellationToken)
     {
-        var port = DistributedApplicationBuilder.Port("dashboard", 18888);
+        var environment = new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = model.Setting("ASPNETCORE_ENVIRONMENT") ?? "Development",
+        };
+        if (model.Options.DisableDashboard)
+        {
+            return new RunContext(model.DataDirectory, model.Secrets, Sink, environment);
+        }
+
+        var port = model.Port("dashboard", 18888);
         await EnsureFreeAsync(port, "the developer view", "TICKETING_DASHBOARD_PORT", cancellationToken);
         var view = await DeveloperView.StartAsync(port, _telemetry, _board, cancellationToken);
         AddStop(async () => { Write("apphost", "Stopping the developer view"); await view.DisposeAsync(); });
-        var external = Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT");
+        var external = model.Setting("OTEL_EXPORTER_OTLP_ENDPOINT");
         _board.Set("developer view", "running", [string.IsNullOrWhiteSpace(external)
             ? $"{view.Url}  (resources, console logs, traces, structured logs, metrics; OTLP/HTTP receiver)"
             : $"{view.Url}  (resources and console logs; telemetry goes to {external})"]);
-        var environment = new Dictionary<string, string?>
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? "Development",
-        };
         if (string.IsNullOrWhiteSpace(external))
         {
             // Aspire's conventions for a local dashboard: OTLP/HTTP, export every second (metrics every 5 s).

@@ -14,11 +14,11 @@ public abstract class Resource(string name)
     public List<Resource> WaitsFor { get; } = [];
 
     /// <summary>
-    /// The connection string of the outside server named by <c>ConnectionStrings__{name}</c> in the AppHost's environment, if any:
+    /// The connection string of the outside server named by <c>ConnectionStrings__{name}</c> in the AppHost's settings, if any:
     /// then the AppHost starts nothing for this resource and hands that string to those that reference it (Aspire's
     /// <c>AddConnectionString</c> / existing-resource pattern).
     /// </summary>
-    public string? External { get; } = Environment.GetEnvironmentVariable($"ConnectionStrings__{name}") is { Length: > 0 } external ? external : null;
+    public string? External { get; internal set; }
 
     /// <summary>What the resource list shows for it (address, database, …).</summary>
     public abstract string Description { get; }
@@ -61,6 +61,17 @@ public sealed class PostgresServerResource(string name, int port, string passwor
 
     internal string Password { get; } = password;
 
+    /// <summary>Flush to disk at commit (default true); false for throw-away test data (fsync off, as Postgres's docs allow for it).</summary>
+    public bool Durable { get; set; } = true;
+
+    /// <summary>The server's <c>max_connections</c> (default 300).</summary>
+    public int MaxConnections { get; set; } = 300;
+
+    /// <summary>Creates database <paramref name="name"/> in the running server if missing; returns its connection string.</summary>
+    /// <exception cref="ArgumentException">The name is not a plain identifier.</exception>
+    public Task<string> CreateDatabaseAsync(string name, CancellationToken cancellationToken = default) =>
+        PostgresServer.CreateDatabaseAsync(Port, Password, name, cancellationToken);
+
     /// <inheritdoc />
     public override string Description => External is not null
         ? "external"
@@ -77,7 +88,7 @@ public sealed class PostgresServerResource(string name, int port, string passwor
             context.Log("apphost")($"The postgres OS user cannot reach {context.DataDirectory}; keeping Postgres data in {folder} instead.");
         }
 
-        var server = await PostgresServer.StartAsync(new PostgresServerOptions(folder, Port, Password), context.Log(Name), cancellationToken);
+        var server = await PostgresServer.StartAsync(new PostgresServerOptions(folder, Port, Password, MaxConnections: MaxConnections, Durable: Durable), context.Log(Name), cancellationToken);
         try
         {
             foreach (var database in Databases) // idempotent: the server's own start already made its default database

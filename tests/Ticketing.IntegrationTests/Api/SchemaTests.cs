@@ -10,15 +10,14 @@ public class SchemaTests(DefaultSystem fixture)
     [Fact]
     public async Task Four_Apis_starting_at_once_on_a_fresh_database_migrate_it_once_and_all_serve()
     {
-        var servers = fixture.Servers;
-        var postgres = await servers.Postgres.CreateDatabaseAsync($"ticketing_migrate_{Guid.NewGuid():N}"[..40]) + ";Maximum Pool Size=10";
+        var postgres = await fixture.CreateDatabaseAsync($"ticketing_migrate_{Guid.NewGuid():N}"[..40]) + ";Maximum Pool Size=10";
         var environment = new Dictionary<string, string?>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["DOTNET_ENVIRONMENT"] = "Development",
             ["ConnectionStrings__postgres"] = postgres,
-            ["ConnectionStrings__redis"] = servers.Redis.ConnectionString,
-            ["ConnectionStrings__kafka"] = servers.Kafka.BootstrapServers,
+            ["ConnectionStrings__redis"] = fixture.SpareRedisDatabase(),
+            ["ConnectionStrings__kafka"] = fixture.System.Kafka,
             ["Ticketing__Auth__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["Ticketing__Catalog__SeedDevData"] = "true", // the dev seeder too runs in all four at once
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = null,
@@ -28,7 +27,7 @@ public class SchemaTests(DefaultSystem fixture)
             var url = new Uri($"http://127.0.0.1:{FreePort.Next()}");
             return (Url: url, Process: ServiceProcess.Start($"migrate-api-{i}", ProjectPaths.ServiceDll("Ticketing.Api", null),
                 new Dictionary<string, string?>(environment) { ["ASPNETCORE_URLS"] = url.ToString() },
-                TestServers.Log(Path.Combine(TestServers.LogDirectory, $"migrate-api-{i}.log"))));
+                TestSystem.Log(Path.Combine(TestSystem.LogDirectory, $"migrate-api-{i}.log"))));
         }).ToList();
         try
         {

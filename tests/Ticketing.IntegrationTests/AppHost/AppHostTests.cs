@@ -12,8 +12,6 @@ public class AppHostTests(Support.DefaultSystem fixture)
     [Fact]
     public async Task Outside_connection_strings_make_the_apphost_use_those_servers_and_start_none()
     {
-        var servers = fixture.Servers;
-        servers.Kafka.CreateTopic("queue.joins", 8);
         var api = FreePort.Next();
         var view = FreePort.Next();
         using var launched = Launch(new Dictionary<string, string?>
@@ -23,9 +21,9 @@ public class AppHostTests(Support.DefaultSystem fixture)
             ["TICKETING_QUEUEWORKER_PORT"] = FreePort.Next().ToString(),
             ["TICKETING_WEB_PORT"] = FreePort.Next().ToString(),
             ["TICKETING_DASHBOARD_PORT"] = view.ToString(),
-            ["ConnectionStrings__postgres"] = await servers.Postgres.CreateDatabaseAsync("apphost_external"),
-            ["ConnectionStrings__redis"] = $"{servers.Redis.ConnectionString},defaultDatabase={servers.NextRedisDatabase()}",
-            ["ConnectionStrings__kafka"] = servers.Kafka.BootstrapServers,
+            ["ConnectionStrings__postgres"] = await fixture.CreateDatabaseAsync("apphost_external"),
+            ["ConnectionStrings__redis"] = fixture.SpareRedisDatabase(),
+            ["ConnectionStrings__kafka"] = fixture.System.Kafka, // its model declared queue.joins
         });
         try
         {

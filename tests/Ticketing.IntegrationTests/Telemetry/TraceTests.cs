@@ -18,7 +18,7 @@ public class TraceTests(DefaultSystem fixture)
         var store = new TelemetryStore();
         var board = new ResourceBoard();
         await using var view = await DeveloperView.StartAsync(FreePort.Next(), store, board);
-        await using var system = await TestSystem.StartAsync(fixture.Servers, "traced", new Dictionary<string, string>
+        await using var system = await fixture.StartSystemAsync("traced", new Dictionary<string, string>
         {
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = view.Url.ToString().TrimEnd('/'),
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
@@ -96,7 +96,7 @@ public class TraceTests(DefaultSystem fixture)
         var waterfall = await http.GetStringAsync($"/traces/{joinTrace}");
         waterfall.ShouldContain("data-service=\"api\"");
         waterfall.ShouldContain("data-service=\"queueworker\"");
-        waterfall.ShouldContain("joins-traced process");
+        waterfall.ShouldContain("queue.joins process");
         (await http.GetStringAsync("/traces")).ShouldContain($"/traces/{joinTrace}");
         var resources = await http.GetStringAsync("/");
         resources.ShouldContain("data-resource=\"api\"");

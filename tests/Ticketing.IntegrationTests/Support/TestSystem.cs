@@ -1,0 +1,276 @@
+using System.Collections.Concurrent;
+using Ticketing.Hosting;
+using Ticketing.Hosting.AppModel;
+using Ticketing.Hosting.Testing;
+
+namespace Ticketing.IntegrationTests.Support;
+
+/// <summary>
+/// One running copy of the system under test, started through the AppHost's own model (<c>src/Ticketing.AppHost/Program.cs</c>)
+/// by <see cref="DistributedApplicationTestingBuilder"/>, as Aspire.Hosting.Testing does: the same resources, references and
+/// waits as <c>./run.sh</c>, with free ports, restarts off, no developer view, a data folder of its own, throw-away Postgres
+/// storage (fsync off) and the test run's settings. Each system has its own Redis, dev broker (the model's topic, 8 partitions)
+/// and signing key; systems after the first share the first one's Postgres server (as an outside server, with a database each).
+/// </summary>
+public sealed class TestSystem : IAsyncDisposable
+{
+    private readonly DistributedApplication _app;
+    private readonly PostgresServerResource? _postgresServer;
+    private readonly string _dataDirectory;
+
+    private TestSystem(string name, DistributedApplication app, DistributedApplicationTestingBuilder model, bool withWeb)
+    {
+        Name = name;
+        _app = app;
+        _dataDirectory = model.DataDirectory;
+        _postgresServer = model.Resources.OfType<PostgresServerResource>().SingleOrDefault(p => p.External is null);
+        SigningKey = model.Secrets.SigningKey;
+        Postgres = app.GetConnectionString("ticketing");
+        Redis = app.GetConnectionString("redis");
+        Kafka = app.GetConnectionString("kafka");
+        ApiUrl = app.GetEndpoint("api");
+        WebUrl = withWeb ? app.GetEndpoint("web") : null;
+        Driver = new ApiDriver(ApiUrl);
+    }
+
+    /// <summary>
+    /// Where the systems' logs of this run go (one file per system, each line <c>[resource] text</c>): <c>logs/last-run</c> next to
+    /// the test assembly, kept after the run (each run replaces it) so a failure can be read afterwards.
+    /// </summary>
+    public static string LogDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "logs", "last-run");
+
+    // The data folders of this test run (deleted at the end); under the temp folder, which the postgres OS user can enter.
+    internal static string RunDirectory { get; } = Path.Combine(Path.GetTempPath(), $"ticketing-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+
+    public string Name { get; }
+
+    /// <summary>Connection string of this system's database.</summary>
+    public string Postgres { get; }
+
+    /// <summary>Connection string of this system's Redis.</summary>
+    public string Redis { get; }
+
+    /// <summary>Bootstrap servers of this system's dev broker.</summary>
+    public string Kafka { get; }
+
+    public Uri ApiUrl { get; }
+
+    /// <summary>The Web's address, when the system was started with it.</summary>
+    public Uri? WebUrl { get; }
+
+    /// <summary>The system's token signing key (base64), so tests can mint access tokens for users they insert.</summary>
+    public string SigningKey { get; }
+
+    public ApiDriver Driver { get; }
+
+    /// <summary>
+    /// Starts the AppHost's model as system <paramref name="name"/> with <paramref name="settings"/> (configuration keys such as
+    /// <c>Ticketing__Holds__Duration</c>) for the Api and the QueueWorker over the test run's defaults (admission every 100 ms,
+    /// no dev catalog). Without <paramref name="postgresOf"/> it starts its own Postgres; with it, it uses that system's server.
+    /// The Web is left out unless <paramref name="withWeb"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A resource did not start (its log is in <see cref="LogDirectory"/>).</exception>
+    public static async Task<TestSystem> StartAsync(string name, IReadOnlyDictionary<string, string>? settings = null,
+        TestSystem? postgresOf = null, bool withWeb = false)
+    {
+        Directory.CreateDirectory(LogDirectory);
+        var log = Log(Path.Combine(LogDirectory, $"{name}.log"));
+        var outsidePostgres = postgresOf is null ? null : await postgresOf.CreateDatabaseAsync($"ticketing_{name.Replace('-', '_')}");
+        var model = await DistributedApplicationTestingBuilder.CreateAsync<Program>(options =>
+        {
+            options.Configuration["TICKETING_DATA_DIR"] = Path.Combine(RunDirectory, name);
+            options.Configuration["ConnectionStrings__postgres"] = outsidePostgres;
+            options.Output = (resource, line) => log($"[{resource}] {line}");
+        });
+        if (!withWeb)
+        {
+            model.Resources.RemoveAll(r => r.Name == "web");
+        }
+
+        foreach (var server in model.Resources.OfType<PostgresServerResource>())
+        {
+            server.Durable = false;
+            server.MaxConnections = 500; // every system of the run shares this server
+        }
+
+        var database = model.Resources.OfType<PostgresDatabaseResource>().Single();
+        var environment = new Dictionary<string, string?>
+        {
+            ["Ticketing__Queue__AdmissionInterval"] = "00:00:00.100",
+            ["Ticketing__Catalog__SeedDevData"] = "false", // tests create the concerts they use
+            ["Logging__LogLevel__Default"] = "Information",
+            ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = null,
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        foreach (var project in new[] { "api", "queueworker" }.Select(model.CreateResourceBuilder<ProjectResource>))
+        {
+            foreach (var (key, value) in environment)
+            {
+                project.WithEnvironment(key, () => value);
+            }
+        }
+
+        // Several systems share one Postgres: each Api keeps its pool small enough that all fit under max_connections.
+        model.CreateResourceBuilder<ProjectResource>("api").WithEnvironment("ConnectionStrings__postgres", () => database.ConnectionString + ";Maximum Pool Size=40");
+        var app = model.Build();
+        await app.StartAsync();
+        return new TestSystem(name, app, model, withWeb);
+    }
+
+    /// <summary>Creates database <paramref name="name"/> on this system's own Postgres server; returns its connection string.</summary>
+    /// <exception cref="InvalidOperationException">This system uses another system's server.</exception>
+    public Task<string> CreateDatabaseAsync(string name) =>
+        (_postgresServer ?? throw new InvalidOperationException($"System {Name} has no Postgres server of its own.")).CreateDatabaseAsync(name);
+
+    /// <summary>A line logger that appends to <paramref name="path"/> (thread-safe).</summary>
+    public static Action<string> Log(string path)
+    {
+        var writer = new StreamWriter(path, append: true) { AutoFlush = true };
+        var gate = new object();
+        return line =>
+        {
+            lock (gate)
+            {
+                writer.WriteLine(line);
+            }
+        };
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> users inserted straight into Postgres with access tokens signed by the system's key — for
+    /// crowd tests, where thousands of real sign-ups would spend minutes in PBKDF2. The Api validates these tokens like
+    /// any other; the users cannot sign in with a password.
+    /// </summary>
+    public async Task<TestUser[]> CreateUsersAsync(int count)
+    {
+        var users = Enumerable.Range(0, count).Select(_ => (Id: Guid.NewGuid(), Name: ApiDriver.UniqueName("crowd"))).ToArray();
+        await using (var connection = new Npgsql.NpgsqlConnection(Postgres))
+        {
+            await connection.OpenAsync();
+            await using var writer = await connection.BeginBinaryImportAsync("COPY users (id, name, password_hash) FROM STDIN (FORMAT BINARY)");
+            foreach (var (id, name) in users)
+            {
+                await writer.StartRowAsync();
+                await writer.WriteAsync(id);
+                await writer.WriteAsync(name);
+                await writer.WriteAsync("!no-password");
+            }
+
+            await writer.CompleteAsync();
+        }
+
+        var handler = new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false };
+        var key = new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(Convert.FromBase64String(SigningKey));
+        var now = DateTime.UtcNow;
+        return users.Select(u => new TestUser(u.Id, u.Name, "", handler.CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+        {
+            Issuer = "ticketing-api",
+            Audience = "ticketing-access",
+            Claims = new Dictionary<string, object> { ["sub"] = u.Id.ToString(), ["name"] = u.Name },
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now.AddHours(1),
+            SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(key, Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha256),
+        }))).ToArray();
+    }
+
+    /// <summary>Stops the system's resources in reverse order and deletes its data folder.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        Driver.Dispose();
+        await _app.DisposeAsync();
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Left for the OS temp cleaner; never fail a run over it.
+        }
+    }
+}
+
+/// <summary>
+/// The assembly fixture: the default system every test class shares (tests keep apart by creating their own concerts and
+/// users), with the Web, plus named systems with other settings, started on first use on the default system's Postgres.
+/// </summary>
+public sealed class DefaultSystem : IAsyncLifetime
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<TestSystem>>> _custom = new();
+    private TestSystem? _system;
+    private int _nextRedisDatabase;
+
+    public TestSystem System => _system ?? throw new InvalidOperationException("Not started.");
+
+    public ApiDriver Driver => System.Driver;
+
+    /// <summary>Connection string of the default system's database.</summary>
+    public string Postgres => System.Postgres;
+
+    public async ValueTask InitializeAsync()
+    {
+        if (Directory.Exists(TestSystem.LogDirectory))
+        {
+            Directory.Delete(TestSystem.LogDirectory, recursive: true);
+        }
+
+        _system = await TestSystem.StartAsync("default", withWeb: true);
+    }
+
+    /// <summary>The Web in front of the default system's Api.</summary>
+    public Task<Uri> WebAsync() => Task.FromResult(System.WebUrl!);
+
+    /// <summary>The system named <paramref name="name"/> with <paramref name="settings"/>, started once and shared by its callers.</summary>
+    public Task<TestSystem> CustomAsync(string name, IReadOnlyDictionary<string, string> settings) =>
+        _custom.GetOrAdd(name, n => new Lazy<Task<TestSystem>>(() => StartSystemAsync(n, settings))).Value;
+
+    /// <summary>A new system of the caller's (dispose it), on the default system's Postgres.</summary>
+    public Task<TestSystem> StartSystemAsync(string name, IReadOnlyDictionary<string, string>? settings = null) =>
+        TestSystem.StartAsync(name, settings, postgresOf: System);
+
+    /// <summary>Creates database <paramref name="name"/> on the default system's Postgres server; returns its connection string.</summary>
+    public Task<string> CreateDatabaseAsync(string name) => System.CreateDatabaseAsync(name);
+
+    /// <summary>
+    /// The default system's Redis with a database index of the caller's own (1-15; the system uses 0), for a process of the test's
+    /// that needs an outside Redis.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">All 15 spare databases are taken.</exception>
+    public string SpareRedisDatabase() => Interlocked.Increment(ref _nextRedisDatabase) is var next and <= 15
+        ? $"{System.Redis},defaultDatabase={next}"
+        : throw new InvalidOperationException("Redis has 16 databases (0-15); every caller takes one of 1-15.");
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var custom in _custom.Values.Where(c => c.IsValueCreated))
+        {
+            try
+            {
+                await (await custom.Value).DisposeAsync();
+            }
+            catch (Exception)
+            {
+                // It failed to start; the test that asked for it already reported that.
+            }
+        }
+
+        if (_system is not null)
+        {
+            await _system.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(TestSystem.RunDirectory, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Left for the OS temp cleaner.
+        }
+    }
+}
