@@ -71,12 +71,13 @@ public sealed class WaitingRoomStore(RedisConnection redis)
     }
 
     /// <summary>
-    /// Places a reserved token in line at its Kafka <paramref name="offset"/> (join order), unless it ended or was admitted
-    /// meanwhile, and returns its state right after (the join counts as its first heartbeat), in one script.
+    /// Places a reserved token in line at its Kafka <paramref name="offset"/> (join order), stamped with the broker's epoch
+    /// (<see cref="QueueOptions.BrokerEpoch"/>), unless it ended or was admitted meanwhile, and returns its state right after (the
+    /// join counts as its first heartbeat), in one script.
     /// </summary>
     public async Task<QueueTokenState> EnqueueAsync(Guid concertId, Guid tokenId, long offset, DateTimeOffset now, QueueOptions options) =>
         State((RedisResult[])(await Database.EvaluateTracedAsync("enqueue", EnqueueScript, [.. ConcertKeys(concertId), QueueKeys.Admissions(concertId)],
-            [Id(tokenId), offset, Ms(now), Ms(options.AbandonAfter), Ms(options.ActiveTtl), Ms(QueueOptions.TokenRetention)]))!, options);
+            [Id(tokenId), offset, Ms(now), Ms(options.AbandonAfter), Ms(options.ActiveTtl), Ms(QueueOptions.TokenRetention), options.BrokerEpoch ?? ""]))!, options);
 
     /// <summary>Removes a reserved token whose join could not be written to Kafka.</summary>
     public Task AbortAsync(Guid concertId, Guid userId, Guid tokenId) =>
