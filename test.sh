@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Sets up the machine (scripts/setup.sh: apt packages, restore, Release build) and runs every test:
-# the unit tests, then the integration tests, which start their own Postgres, Redis, Kafka mock broker,
-# Api and QueueWorker processes on free 127.0.0.1 ports and stop them at the end.
+# the unit tests, then the integration tests, which start the AppHost's own model (Postgres, Redis, Kafka mock broker,
+# Api, QueueWorker, Web processes on free 127.0.0.1 ports) and stop it at the end, and drive the Web in chromium.
 #   ./test.sh                                  # everything
 #   ./test.sh --filter "FullyQualifiedName~Admission"   # extra arguments go to dotnet test
 set -euo pipefail
 cd "$(dirname "$0")"
 
-./scripts/setup.sh
+# The browser tests (tests/Ticketing.IntegrationTests/Browser) drive Debian's chromium through Playwright; no browser download.
+SETUP_EXTRA_PACKAGES="chromium fonts-dejavu-core ${SETUP_EXTRA_PACKAGES:-}" ./scripts/setup.sh
 
 start=$SECONDS
 for project in tests/Ticketing.UnitTests tests/Ticketing.IntegrationTests; do

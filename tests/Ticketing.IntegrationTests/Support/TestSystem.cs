@@ -226,12 +226,12 @@ public sealed class DefaultSystem : IAsyncLifetime
     public Task<Uri> WebAsync() => Task.FromResult(System.WebUrl!);
 
     /// <summary>The system named <paramref name="name"/> with <paramref name="settings"/>, started once and shared by its callers.</summary>
-    public Task<TestSystem> CustomAsync(string name, IReadOnlyDictionary<string, string> settings) =>
-        _custom.GetOrAdd(name, n => new Lazy<Task<TestSystem>>(() => StartSystemAsync(n, settings))).Value;
+    public Task<TestSystem> CustomAsync(string name, IReadOnlyDictionary<string, string> settings, bool withWeb = false) =>
+        _custom.GetOrAdd(name, n => new Lazy<Task<TestSystem>>(() => StartSystemAsync(n, settings, withWeb))).Value;
 
-    /// <summary>A new system of the caller's (dispose it), on the default system's Postgres.</summary>
-    public Task<TestSystem> StartSystemAsync(string name, IReadOnlyDictionary<string, string>? settings = null) =>
-        TestSystem.StartAsync(name, settings, postgresOf: System);
+    /// <summary>A new system of the caller's (dispose it), on the default system's Postgres; with a Web if <paramref name="withWeb"/>.</summary>
+    public Task<TestSystem> StartSystemAsync(string name, IReadOnlyDictionary<string, string>? settings = null, bool withWeb = false) =>
+        TestSystem.StartAsync(name, settings, postgresOf: System, withWeb: withWeb);
 
     /// <summary>Creates database <paramref name="name"/> on the default system's Postgres server; returns its connection string.</summary>
     public Task<string> CreateDatabaseAsync(string name) => System.CreateDatabaseAsync(name);
