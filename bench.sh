@@ -7,6 +7,7 @@
 # BENCH_SECONDS (default 15) with BENCH_CONNECTIONS (default 50) connections; the whole run takes about 3 minutes.
 #   ./bench.sh
 #   BENCH_SECONDS=5 ./bench.sh          # a quick look
+#   BENCH_ONLY=streams ./bench.sh       # only the live-stream step (5,000 streams held on one Api; about 1.5 minutes)
 # Speed is measured here, never in ./test.sh. Load goes to 127.0.0.1 only.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -19,6 +20,8 @@ JOIN_CONCERTS="${BENCH_JOIN_CONCERTS:-10}"    # each crowd user joins each of th
 PAYERS="${BENCH_PAYERS:-1000}"                # crowd users who hold and pay in the hold-and-pay steps
 PAY_SCHEDULES="${BENCH_PAY_SCHEDULES:-1200}"  # 50 seats each: the seats the hold-and-pay steps can sell
 PORT_BASE="${BENCH_PORT_BASE:-24100}" # below Linux's ephemeral range (32768-60999), like the system's own ports
+STREAMS="${BENCH_STREAMS:-5000}"              # live status streams held open on the Api in the stream step (0: no stream step)
+ONLY="${BENCH_ONLY:-}"                        # "streams": start the system, run the stream step, stop
 
 PROFILE="${BENCH_PROFILE:-0}"                 # 1: perf-record the Api during every load step (reports next to the results)
 # bsdextrautils: column(1) for the table; linux-perf only to profile
@@ -27,6 +30,13 @@ for project in Ticketing.Bench.HelloWorld Ticketing.Bench.Crowd; do
   echo "==> dotnet build bench/$project"
   dotnet build "bench/$project" -c Release -nologo -v q -clp:NoSummary
 done
+
+# Every open stream is a socket in the Api and one in the bench's client: both inherit this shell's open-files limit.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if ((STREAMS > 0 && $(ulimit -n) < STREAMS + 1000)); then
+  echo "error: ulimit -n is $(ulimit -n) (hard limit $(ulimit -Hn)); $STREAMS streams need at least $((STREAMS + 1000)) open files. Raise it or set BENCH_STREAMS lower." >&2
+  exit 1
+fi
 
 work=$(mktemp -d /var/tmp/ticketing-bench-XXXXXX)
 chmod 755 "$work"
@@ -53,8 +63,9 @@ Ticketing__Auth__SigningKey=$(head -c 32 /dev/urandom | base64)
 export Ticketing__Auth__SigningKey
 A="http://127.0.0.1:$TICKETING_API_PORT"
 
-apphost_pid="" hello_pid=""
+apphost_pid="" hello_pid="" streams_pid=""
 cleanup() {
+  [[ -n $streams_pid ]] && kill "$streams_pid" 2>/dev/null && wait "$streams_pid" 2>/dev/null
   [[ -n $hello_pid ]] && kill "$hello_pid" 2>/dev/null && wait "$hello_pid" 2>/dev/null
   if [[ -n $apphost_pid ]] && kill -0 "$apphost_pid" 2>/dev/null; then
     echo "==> stopping the system"
@@ -199,6 +210,7 @@ LUA
   run_wrk "$name" "$script"
 }
 
+if [[ $ONLY != streams ]]; then
 echo "==> ceilings (same run, same machine)"
 printf '  %-34s ' "redis-benchmark SET NX PX"
 redis_rps=$(redis-benchmark -p "$TICKETING_REDIS_PORT" -c "$CONNECTIONS" -n 1000000 -r 1000000 -q SET 'bench:__rand_int__' v NX PX 300000 \
@@ -221,6 +233,56 @@ step "GET /api/schedules/{id}/seats" GET "/api/schedules/$schedule/seats" "" 0
 step "POST /api/balance/charges" POST /api/balance/charges '{"amount":1000}' 0
 step "POST /api/balance/charges + key" POST /api/balance/charges '{"amount":1000}' 1
 }
+fi
+
+# --- live streams: many open streams of GET /api/concerts/{id}/queue/events on the one Api, the heartbeat measured meanwhile --
+# bench/Ticketing.Bench.Crowd's streams mode puts STREAMS WAITING tokens of a concert of their own into Redis, opens one stream
+# per token, then moves that line once a second (every stream gets a new position: the hub's batched reads and fan-out are under
+# load) until told to stop. The Api's resident memory (VmRSS) is read before and once all are open: the difference / STREAMS
+# is the memory per stream. The heartbeat is measured right before and while the streams are held.
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+streams_json='{}'
+if ((STREAMS > 0)); then
+  echo "==> live streams: $STREAMS streams held open on the Api while the heartbeat is measured (ulimit -n $(ulimit -n))"
+  api_pid=$(pgrep -f 'Ticketing.Api.dll' | head -1)
+  step "GET /api/concerts/{id}/queue (before the streams)" GET "/api/concerts/$concert/queue" "" 0
+  rss_before=$(rss_kb "$api_pid")
+  dotnet bench/Ticketing.Bench.Crowd/bin/Release/net10.0/Ticketing.Bench.Crowd.dll streams "127.0.0.1:$TICKETING_REDIS_PORT" \
+    "$Ticketing__Auth__SigningKey" "$A" "$STREAMS" $((SECONDS_PER_STEP + 120)) "$work" >"$work/streams.log" 2>&1 &
+  streams_pid=$!
+  for _ in $(seq 1 150); do
+    [[ -s $work/streams-ready.json ]] && break
+    kill -0 "$streams_pid" 2>/dev/null || break
+    sleep 1
+  done
+  [[ -s $work/streams-ready.json ]] || { cat "$work/streams.log"; echo "error: the streams were not open within 150 s" >&2; exit 1; }
+  sed 's/^/  /' "$work/streams.log"
+  sleep 2 # the first reads' garbage settles a little before the memory is read
+  rss_open=$(rss_kb "$api_pid")
+  step "GET /api/concerts/{id}/queue ($STREAMS streams open)" GET "/api/concerts/$concert/queue" "" 0
+  rss_after=$(rss_kb "$api_pid")
+  touch "$work/streams-stop"
+  streams_ok=0
+  wait "$streams_pid" && streams_ok=1
+  streams_pid=""
+  tail -1 "$work/streams.log" | sed 's/^/  /'
+  streams_json=$(jq -n --slurpfile ready "$work/streams-ready.json" --slurpfile result "$work/streams-result.json" \
+    --argjson streams "$STREAMS" --argjson before "$rss_before" --argjson open "$rss_open" --argjson after "$rss_after" '
+    { streams: $streams, ready: $ready[0], held: $result[0],
+      apiRssKb: { before: $before, allOpen: $open, afterHeartbeatStep: $after },
+      kbPerStream: (($open - $before) / $streams * 10 | round / 10) }')
+  echo "  Api memory (VmRSS): $((rss_before / 1024)) MiB before, $((rss_open / 1024)) MiB with $STREAMS streams open, $((rss_after / 1024)) MiB after the heartbeat step: $(jq -r .kbPerStream <<<"$streams_json") KiB per stream"
+  ((streams_ok)) || { echo "error: not every stream showed its exact place in line (see above)" >&2; exit 1; }
+fi
+if [[ $ONLY == streams ]]; then
+  jq -s --argjson streams "$streams_json" '{ at: "'"$started_at"'", paths: ., streams: $streams }' "$steps" >"$results"
+  echo
+  jq -r '["path", "req/s", "p50 ms", "p95 ms", "p99 ms", "statuses", "CPU µs/req: api redis"],
+    (.paths[] | [.path, (.rps|floor), .p50_ms, .p95_ms, .p99_ms, (.status|to_entries|map("\(.key)×\(.value)")|join(" ")),
+                 (.cpu_us_per_request | "\(.api|floor) \(.redis|floor)")]) | @tsv' "$results" | column -t -s $'\t'
+  echo "results: $results"
+  exit 0
+fi
 
 # --- the crowd: fresh joins, admission, hold and pay -----------------------------------------------------------------
 echo "==> the crowd: $CROWD users in bulk (straight into Postgres, tokens signed with the system's key), the bench's concerts"
@@ -357,9 +419,9 @@ jq -s --arg at "$started_at" --arg machine "$(nproc) cores, $(uname -r)" --argjs
   --argjson seconds "$SECONDS_PER_STEP" --argjson connections "$CONNECTIONS" --argjson users "$USERS" \
   --argjson soldTwice "$sold_twice" --argjson reservations "$reservations" --argjson payments "$payments" \
   --argjson unbalanced "$unbalanced" --argjson paymentRowsMatch "$payment_rows" --argjson chargedOk "$charged_ok" --argjson chargeRows "$charge_rows" \
-  --argjson crowd "$CROWD" --argjson admission "$admission" '
+  --argjson crowd "$CROWD" --argjson admission "$admission" --argjson streams "$streams_json" '
   { at: $at, machine: $machine, seconds: $seconds, connections: $connections, users: $users, crowd: $crowd,
-    admissionAfterJoin: $admission,
+    admissionAfterJoin: $admission, streams: $streams,
     ceilings: { redisSetNxPx: $redis, kestrelHelloWorld: $kestrel, kestrelHelloWorldCpuUsPerRequest: $kestrelCpu },
     paths: [ .[] | . + { ofRedis: (.rps / $redis), ofKestrel: (.rps / $kestrel) } ],
     checks: { seatsSoldTwice: $soldTwice, reservations: $reservations, payments: $payments,
@@ -375,6 +437,7 @@ jq -r '
                (.cpu_us_per_request // {} | "\(.api|floor) \(.redis|floor) \(.postgres|floor) \((.queueworker + .apphost)|floor) \(.wrk|floor)")])
   | @tsv' "$results" | column -t -s $'\t'
 echo "admission after join (the join step's tokens): $(jq -r '.admissionAfterJoin | "\(.admitted) admitted; p50 \(.p50_ms) ms, p95 \(.p95_ms) ms, p99 \(.p99_ms) ms, max \(.max_ms) ms"' "$results")"
+jq -r '.streams | select(.streams != null) | "live streams: \(.ready.opened) of \(.streams) open (first event p50 \(.ready.firstEventMs.p50) ms, p99 \(.ready.firstEventMs.p99) ms); \(.held.moves) moves of the line while held, \(.held.eventsWhileHeld) events delivered, \(.held.exactPositions) exact places at the end; Api memory \(.kbPerStream) KiB per stream"' "$results"
 echo
 jq -r '.checks | "checks: seats sold twice \(.seatsSoldTwice) (of \(.reservations) reservations, \(.payments) payments); users whose balance is not their history \(.usersWhoseBalanceIsNotTheirHistory); payments match their history rows \(.paymentsMatchTheirHistoryRows); charges answered 200 \(.chargesAnswered200), CHARGE rows \(.chargeHistoryRows) (incl. one top-up per user; may exceed by the requests cut off in flight)"' "$results"
 echo "results: $results"

@@ -6,6 +6,7 @@
 //   dotnet Ticketing.Bench.Crowd.dll <postgres connection string> <signing key> <users> <join concerts> <pay schedules> <out dir>
 // Writes <out>/crowd-users.txt ("userId accessToken" per line), <out>/join-concerts.txt and <out>/pay-concert.txt (concert ids, one per
 // line) and <out>/pay-schedules.txt (schedule ids in order).
+//   dotnet Ticketing.Bench.Crowd.dll streams …   holds live status streams open on one Api (see StreamCrowd.cs)
 using System.Diagnostics;
 using Dapper;
 using Microsoft.AspNetCore.Identity;
@@ -14,6 +15,11 @@ using Npgsql;
 using NpgsqlTypes;
 using Ticketing.Api.Auth;
 using Ticketing.Api.Users;
+
+if (args is ["streams", .. var streamArgs])
+{
+    return await StreamCrowd.RunAsync(streamArgs);
+}
 
 if (args.Length != 6)
 {

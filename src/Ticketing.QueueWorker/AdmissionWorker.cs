@@ -15,7 +15,8 @@ namespace Ticketing.QueueWorker;
 /// concert as soon as joins arrive while its active set has room, and as soon as a slot is freed by a leave or a payment
 /// (Redis pub/sub, <see cref="QueueKeys.SlotsFreedChannel"/>); every <see cref="QueueOptions.AdmissionInterval"/> a tick runs a
 /// step for every concert (slots freed by expiry) and commits. Offsets are committed by hand, and only past joins that Redis
-/// already holds as admitted or skipped (<see cref="JoinBacklog"/>).
+/// already holds as admitted or skipped (<see cref="JoinBacklog"/>). A step that admits or drops anyone from the waiting line
+/// publishes the concert on <see cref="QueueKeys.LineMovedChannel"/> (inside its script), which moves the Apis' live streams.
 /// </summary>
 /// <remarks>
 /// Any librdkafka consumer property can be added under <c>Kafka:Consumer</c> (e.g. <c>Kafka__Consumer__debug=cgrp</c>),

@@ -21,6 +21,13 @@ public static class QueueKeys
     /// </summary>
     public const string SlotsFreedChannel = "wr:slots-freed";
 
+    /// <summary>
+    /// Redis pub/sub channel on which a moved line is announced (message: the concert id, GUID "N" format): an admission step
+    /// that admitted or dropped anyone from the waiting line (admit.lua), or a WAITING token that left (leave.lua). Each Api
+    /// subscribes once and reads the positions of its open live streams of that concert again (seed 000: Redis pub/sub → SSE).
+    /// </summary>
+    public const string LineMovedChannel = "wr:line-moved";
+
     /// <summary>Prefix of token hashes; the scripts append the token id.</summary>
     public const string TokenPrefix = "wr:tok:";
 

@@ -18,6 +18,12 @@ public static class QueueMetrics
     /// <summary>Tokens moved from WAITING to ACTIVE by the QueueWorker.</summary>
     public static readonly Counter<long> Admissions = Meter.CreateCounter<long>("ticketing.queue.admissions", "{token}", "Tokens admitted into an active set");
 
+    /// <summary>
+    /// Open live streams of queue positions (<c>GET /api/concerts/{id}/queue/events</c>) in this process: +1 when a stream's first
+    /// event is sent, −1 when it ends (ACTIVE, EXPIRED, or the client went away).
+    /// </summary>
+    public static readonly UpDownCounter<long> Streams = Meter.CreateUpDownCounter<long>("ticketing.queue.streams", "{stream}", "Open live streams of queue positions");
+
     /// <summary>Creates an observable gauge on the Ticketing meter (waiting and active counts per concert, consumer lag).</summary>
     public static ObservableGauge<long> CreateGauge(string name, string unit, string description, Func<IEnumerable<Measurement<long>>> observe) =>
         Meter.CreateObservableGauge(name, observe, unit, description);

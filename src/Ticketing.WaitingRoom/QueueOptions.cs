@@ -32,6 +32,14 @@ public sealed class QueueOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan AbandonAfter { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How often an open live stream (<c>GET /api/concerts/{id}/queue/events</c>) gets a keep-alive comment (<c>: keep-alive</c>)
+    /// when nothing else was sent (100 ms..5 min; default 15 s). The HTML standard's server-sent events section advises a comment
+    /// "every 15 seconds or so" against proxies that drop idle connections; SignalR's keep-alive is 15 s too.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan StreamKeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Kafka topic of the joins; keyed by concert id so one concert's joins keep their order in one partition.</summary>
     [Required, MinLength(1)]
     public string JoinsTopic { get; set; } = "queue.joins";

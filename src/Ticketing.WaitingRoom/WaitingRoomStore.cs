@@ -56,6 +56,13 @@ public sealed class WaitingRoomStore(RedisConnection redis)
     private static readonly string StatusScript = Load("status");
     private static readonly string LeaveScript = Load("leave");
     private static readonly string AdmitScript = Load("admit");
+    private static readonly string StatusManyScript = Load("status_many");
+
+    /// <summary>
+    /// Most tokens one <see cref="StatusManyAsync"/> script reads: a bigger read is split into scripts of this many, so Redis serves
+    /// other clients between them (a script blocks the server while it runs; 1,000 tokens take it about a millisecond).
+    /// </summary>
+    public const int StatusManyChunk = 1000;
 
     /// <summary>
     /// Reserves the caller's place: returns the live (WAITING or ACTIVE) token of (<paramref name="userId"/>,
@@ -94,18 +101,52 @@ public sealed class WaitingRoomStore(RedisConnection redis)
         return State(result, options);
     }
 
-    // The answer of token_state (common.lua): {status, position, activeUntilMs, admittedLastMinute, msSinceFirstOfThem}.
-    private static QueueTokenState State(RedisResult[] result, QueueOptions options) => (string?)result[0] switch
+    /// <summary>
+    /// The states of <paramref name="tokenIds"/> (tokens of <paramref name="concertId"/>), each read also its heartbeat as in
+    /// <see cref="StatusAsync"/> with touch: the Api's open live streams of the concert, read together once the line moved
+    /// (status_many.lua; one script per <see cref="StatusManyChunk"/> tokens, sent at once). The answer is in the order of
+    /// <paramref name="tokenIds"/>; an unknown token reads as <see cref="QueueStatus.Expired"/>.
+    /// </summary>
+    /// <exception cref="RedisException">Redis did not answer.</exception>
+    public async Task<IReadOnlyList<QueueTokenState>> StatusManyAsync(Guid concertId, IReadOnlyList<Guid> tokenIds, DateTimeOffset now, QueueOptions options)
     {
-        "WAITING" => new QueueTokenState(QueueStatus.Waiting, (long)result[1], null, WaitEstimate.ObservedRate((long)result[3], (long)result[4], options.AdmissionInterval)),
-        "ACTIVE" => new QueueTokenState(QueueStatus.Active, 0, DateTimeOffset.FromUnixTimeMilliseconds((long)result[2])),
+        RedisKey[] keys = [.. ConcertKeys(concertId), QueueKeys.Admissions(concertId)];
+        var chunks = tokenIds.Chunk(StatusManyChunk).Select(chunk =>
+        {
+            RedisValue[] args = [Ms(now), Ms(options.AbandonAfter), Ms(options.ActiveTtl), Ms(QueueOptions.TokenRetention), .. chunk.Select(Id)];
+            return Database.EvaluateTracedAsync("status_many", StatusManyScript, keys, args);
+        }).ToList();
+
+        var states = new List<QueueTokenState>(tokenIds.Count);
+        foreach (var chunk in chunks)
+        {
+            var result = (RedisResult[])(await chunk)!;
+            var rate = WaitEstimate.ObservedRate((long)result[0], (long)result[1], options.AdmissionInterval);
+            for (var i = 2; i + 2 < result.Length; i += 3)
+            {
+                states.Add(State((string?)result[i], (long)result[i + 1], (long)result[i + 2], rate));
+            }
+        }
+
+        return states;
+    }
+
+    // The answer of token_state (common.lua): {status, position, activeUntilMs, admittedLastMinute, msSinceFirstOfThem}.
+    private static QueueTokenState State(RedisResult[] result, QueueOptions options) =>
+        State((string?)result[0], (long)result[1], (long)result[2],
+            result.Length > 4 ? WaitEstimate.ObservedRate((long)result[3], (long)result[4], options.AdmissionInterval) : null);
+
+    private static QueueTokenState State(string? status, long position, long activeUntilMs, double? admissionsPerSecond) => status switch
+    {
+        "WAITING" => new QueueTokenState(QueueStatus.Waiting, position, null, admissionsPerSecond),
+        "ACTIVE" => new QueueTokenState(QueueStatus.Active, 0, DateTimeOffset.FromUnixTimeMilliseconds(activeUntilMs)),
         _ => new QueueTokenState(QueueStatus.Expired, 0, null),
     };
 
     /// <summary>Ends the token (leave, or revocation after a payment): out of line and out of the active set. Idempotent.</summary>
     public Task LeaveAsync(Guid concertId, Guid userId, Guid tokenId) =>
         Database.EvaluateTracedAsync("leave", LeaveScript, [.. ConcertKeys(concertId), QueueKeys.User(concertId, userId)],
-            [Id(tokenId), QueueKeys.SlotsFreedChannel, Id(concertId)]);
+            [Id(tokenId), QueueKeys.SlotsFreedChannel, QueueKeys.LineMovedChannel, Id(concertId)]);
 
     /// <summary>
     /// Revokes the token unless <paramref name="liveUntil"/> (a sorted set scored by expiry in Unix ms, e.g. the user's live holds
@@ -114,38 +155,53 @@ public sealed class WaitingRoomStore(RedisConnection redis)
     /// </summary>
     public async Task<bool> RevokeUnlessLiveAsync(Guid concertId, Guid userId, Guid tokenId, RedisKey liveUntil, DateTimeOffset now) =>
         (long)await Database.EvaluateTracedAsync("leave", LeaveScript, [.. ConcertKeys(concertId), QueueKeys.User(concertId, userId), liveUntil],
-            [Id(tokenId), QueueKeys.SlotsFreedChannel, Id(concertId), Ms(now)]) == 1;
+            [Id(tokenId), QueueKeys.SlotsFreedChannel, QueueKeys.LineMovedChannel, Id(concertId), Ms(now)]) == 1;
 
     /// <summary>
     /// Calls <paramref name="onFreed"/> with the concert id whenever an active slot is freed by a leave or a revocation
     /// (<see cref="QueueKeys.SlotsFreedChannel"/>). StackExchange.Redis subscribes again by itself after a reconnect.
     /// </summary>
     /// <exception cref="RedisException">Redis did not answer the subscription.</exception>
-    public Task SubscribeSlotsFreedAsync(Action<Guid> onFreed) =>
-        redis.Multiplexer.GetSubscriber().SubscribeAsync(RedisChannel.Literal(QueueKeys.SlotsFreedChannel), (_, message) =>
+    public Task SubscribeSlotsFreedAsync(Action<Guid> onFreed) => SubscribeAsync(QueueKeys.SlotsFreedChannel, onFreed);
+
+    /// <summary>
+    /// Calls <paramref name="onMoved"/> with the concert id whenever someone leaves a concert's waiting line — admitted, abandoned,
+    /// or left (<see cref="QueueKeys.LineMovedChannel"/>): the positions of those behind changed. One subscription per process
+    /// however many streams it serves; messages published while the connection is down are lost (Redis pub/sub is
+    /// fire-and-forget), so a subscriber also reads again on a timer of its own.
+    /// </summary>
+    /// <exception cref="RedisException">Redis did not answer the subscription.</exception>
+    public Task SubscribeLineMovedAsync(Action<Guid> onMoved) => SubscribeAsync(QueueKeys.LineMovedChannel, onMoved);
+
+    private Task SubscribeAsync(string channel, Action<Guid> onConcert) =>
+        redis.Multiplexer.GetSubscriber().SubscribeAsync(RedisChannel.Literal(channel), (_, message) =>
         {
             if (Guid.TryParseExact(message.ToString(), "N", out var concertId))
             {
-                onFreed(concertId);
+                onConcert(concertId);
             }
         });
 
     /// <summary>
     /// One admission step for a concert (see admit.lua): frees expired slots, drops abandoned tokens, then
     /// admits <paramref name="candidates"/> (token ids in join order) from the front while the active set
-    /// is below <see cref="QueueOptions.ActiveCapacity"/>, at most <see cref="QueueOptions.AdmissionBatchSize"/>.
+    /// is below <see cref="QueueOptions.ActiveCapacity"/>, at most <see cref="QueueOptions.AdmissionBatchSize"/>. When anyone left
+    /// the waiting line, the step publishes the concert on <see cref="QueueKeys.LineMovedChannel"/>.
     /// </summary>
     public async Task<AdmissionResult> AdmitAsync(Guid concertId, IReadOnlyList<Guid> candidates, DateTimeOffset now, QueueOptions options)
     {
-        var args = new RedisValue[5 + candidates.Count];
+        const int fixedArgs = 7;
+        var args = new RedisValue[fixedArgs + candidates.Count];
         args[0] = Ms(now);
         args[1] = Ms(options.AbandonAfter);
         args[2] = Ms(options.ActiveTtl);
         args[3] = options.ActiveCapacity;
         args[4] = options.AdmissionBatchSize;
+        args[5] = QueueKeys.LineMovedChannel;
+        args[6] = Id(concertId);
         for (var i = 0; i < candidates.Count; i++)
         {
-            args[5 + i] = Id(candidates[i]);
+            args[fixedArgs + i] = Id(candidates[i]);
         }
 
         var result = (RedisResult[])(await Database.EvaluateTracedAsync("admit", AdmitScript, [.. ConcertKeys(concertId), QueueKeys.Admitted(concertId), QueueKeys.Admissions(concertId)], args))!;

@@ -21,7 +21,30 @@ public sealed record JoinQueueResponse(string QueueToken, string Status, long Po
 /// <param name="Position">How many are ahead (0 when ACTIVE).</param>
 /// <param name="EstimatedWaitSeconds">Seconds until admission (0 unless WAITING).</param>
 /// <param name="ActiveUntil">When an ACTIVE token expires without further requests (UTC); null otherwise.</param>
-public sealed record QueueStatusResponse(string Status, long Position, long EstimatedWaitSeconds, DateTimeOffset? ActiveUntil);
+public sealed record QueueStatusResponse(string Status, long Position, long EstimatedWaitSeconds, DateTimeOffset? ActiveUntil)
+{
+    /// <summary><c>status</c> of a token in line.</summary>
+    public const string Waiting = "WAITING";
+
+    /// <summary><c>status</c> of an admitted token.</summary>
+    public const string Active = "ACTIVE";
+
+    /// <summary><c>status</c> of an ended token (abandoned, idle past its active TTL, left, revoked by a payment, or unknown).</summary>
+    public const string Expired = "EXPIRED";
+
+    /// <summary>True for <see cref="Active"/> and <see cref="Expired"/>: nothing about the token changes any more in line (not sent).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsFinal => Status != Waiting;
+
+    /// <summary>The answer for <paramref name="state"/>: the same on the polling route, the join and the live stream.</summary>
+    public static QueueStatusResponse Of(QueueTokenState state, QueueOptions options) => state.Status switch
+    {
+        QueueStatus.Waiting => new(Waiting, state.Position,
+            WaitEstimate.Seconds(state.Position, options.AdmissionBatchSize, options.AdmissionInterval, state.AdmissionsPerSecond), null),
+        QueueStatus.Active => new(Active, 0, 0, state.ActiveUntil),
+        _ => new(Expired, 0, 0, null),
+    };
+}
 
 /// <summary>
 /// The per-concert virtual waiting room (API.md "Waiting room"; ARCHITECTURE.md flows 1–2). A join is written
@@ -29,7 +52,7 @@ public sealed record QueueStatusResponse(string Status, long Position, long Esti
 /// </summary>
 public static class QueueEndpoints
 {
-    /// <summary>Binds and validates <see cref="QueueOptions"/>; registers the store, the tokens, the producer and the [active] gate.</summary>
+    /// <summary>Binds and validates <see cref="QueueOptions"/>; registers the store, the tokens, the producer, the [active] gate and the live streams' hub.</summary>
     public static IServiceCollection AddWaitingRoom(this IServiceCollection services)
     {
         services.AddOptions<QueueOptions>().BindConfiguration(QueueOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -38,10 +61,12 @@ public static class QueueEndpoints
         services.AddSingleton<JoinsProducer>();
         services.AddSingleton<QueuePassValidator>();
         services.AddSingleton<IQueuePassValidator>(sp => sp.GetRequiredService<QueuePassValidator>());
+        services.AddSingleton<QueueEventsHub>();
+        services.AddHostedService(sp => sp.GetRequiredService<QueueEventsHub>());
         return services;
     }
 
-    /// <summary>Maps <c>POST</c>, <c>GET</c> and <c>DELETE /api/concerts/{concertId}/queue</c>.</summary>
+    /// <summary>Maps <c>POST</c>, <c>GET</c> and <c>DELETE /api/concerts/{concertId}/queue</c> and <c>GET …/queue/events</c>.</summary>
     public static IEndpointRouteBuilder MapQueueEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/concerts/{concertId:guid}/queue").WithTags("Waiting room").RequireAuthorization();
@@ -50,6 +75,17 @@ public static class QueueEndpoints
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("/", Status).WithSummary("Position, status and heartbeat of a queue token")
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        group.MapGet("/events", Events).WithSummary("Live status stream of a queue token (server-sent events)")
+            .WithDescription(
+                "text/event-stream (seed 000: Redis pub/sub → SSE). An `event: status` whose data is the polling route's JSON "
+                + "({status, position, estimatedWaitSeconds, activeUntil}) comes at once and again whenever it changes; a `: keep-alive` "
+                + "comment comes every StreamKeepAliveInterval (15 s). The stream ends after the ACTIVE or EXPIRED event. While it is "
+                + "open it is the token's heartbeat. The queue token comes in X-Queue-Token or, for EventSource, the query parameter "
+                + "queueToken. Token problems are answered before the stream starts, as on the polling route; a token that has already "
+                + "ended is 401 QUEUE_TOKEN_EXPIRED (an EventSource then stops instead of reconnecting).")
+            .Produces<QueueStatusResponse>(StatusCodes.Status200OK, QueueEventsResult.ContentType)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapDelete("/", Leave).WithSummary("Leave the line or give the active slot back")
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         return app;
@@ -101,7 +137,7 @@ public static class QueueEndpoints
             state = await store.StatusAsync(concertId, reservation.TokenId, clock.GetUtcNow(), options.Value, touch: true);
         }
 
-        var view = View(state, options.Value);
+        var view = QueueStatusResponse.Of(state, options.Value);
         var response = new JoinQueueResponse(reservation.Token, view.Status, view.Position, view.EstimatedWaitSeconds, view.ActiveUntil);
         return reservation.Created
             ? TypedResults.Created($"/api/concerts/{concertId}/queue", response)
@@ -123,7 +159,40 @@ public static class QueueEndpoints
         }
 
         var state = await store.StatusAsync(concertId, pass!.TokenId, clock.GetUtcNow(), options.Value, touch: true);
-        return TypedResults.Ok(View(state, options.Value));
+        return TypedResults.Ok(QueueStatusResponse.Of(state, options.Value));
+    }
+
+    /// <summary>
+    /// Opens the token's live status stream (<see cref="QueueEventsResult"/>). Before the stream starts: 401 <c>QUEUE_TOKEN_INVALID</c>,
+    /// 401 <c>QUEUE_TOKEN_EXPIRED</c> (past its <c>exp</c>, or already ended: unlike the polling route's 200 <c>EXPIRED</c>, since a
+    /// stream that could only say EXPIRED and close would make an <c>EventSource</c> reconnect for ever), 403
+    /// <c>QUEUE_TOKEN_WRONG_CONCERT</c>; 503 when Redis does not answer the first read.
+    /// </summary>
+    public static async Task<Results<QueueEventsResult, ProblemHttpResult>> Events(Guid concertId, HttpContext http, QueuePassValidator validator, QueueEventsHub hub)
+    {
+        var (pass, problem) = await validator.ReadAsync(http, http.User.GetUserId(), concertId, allowQuery: true);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var stream = hub.Open(concertId, pass!.TokenId);
+        try
+        {
+            var first = await stream.FirstAsync(http.RequestAborted);
+            if (first.Status == QueueStatusResponse.Expired)
+            {
+                stream.Dispose();
+                return QueuePassValidator.Expired();
+            }
+
+            return new QueueEventsResult(stream, first);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Leaves the line, or gives the active slot back to the next in line. 204, also when the token had already ended.</summary>
@@ -138,12 +207,4 @@ public static class QueueEndpoints
         await store.LeaveAsync(concertId, pass!.UserId, pass.TokenId);
         return TypedResults.NoContent();
     }
-
-    private static QueueStatusResponse View(QueueTokenState state, QueueOptions options) => state.Status switch
-    {
-        QueueStatus.Waiting => new("WAITING", state.Position,
-            WaitEstimate.Seconds(state.Position, options.AdmissionBatchSize, options.AdmissionInterval, state.AdmissionsPerSecond), null),
-        QueueStatus.Active => new("ACTIVE", 0, 0, state.ActiveUntil),
-        _ => new("EXPIRED", 0, 0, null),
-    };
 }

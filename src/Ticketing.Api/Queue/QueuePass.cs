@@ -23,6 +23,13 @@ public interface IQueuePassValidator
     const string HeaderName = "X-Queue-Token";
 
     /// <summary>
+    /// Query parameter that may carry the queue token on <c>GET /api/concerts/{concertId}/queue/events</c> only, for clients that
+    /// cannot set headers (a browser's <c>EventSource</c>). A URL ends up in access logs and browser history, so every other
+    /// route takes the header only.
+    /// </summary>
+    const string QueryParameterName = "queueToken";
+
+    /// <summary>
     /// Checks the caller's <c>X-Queue-Token</c> for <paramref name="concertId"/>. Missing, malformed, forged
     /// or another user's token → 401 <c>QUEUE_TOKEN_INVALID</c>; WAITING → 403 <c>QUEUE_TOKEN_NOT_ACTIVE</c>;
     /// expired, abandoned or revoked → 401 <c>QUEUE_TOKEN_EXPIRED</c>; another concert's → 403

@@ -37,11 +37,19 @@ public sealed class QueuePassValidator(QueueTokens tokens, WaitingRoomStore stor
     /// <summary>
     /// Reads the caller's <c>X-Queue-Token</c> for <paramref name="concertId"/> without touching its state:
     /// 401 <c>QUEUE_TOKEN_INVALID</c> (missing, forged, another user's), 401 <c>QUEUE_TOKEN_EXPIRED</c> (past its <c>exp</c>),
-    /// 403 <c>QUEUE_TOKEN_WRONG_CONCERT</c> (the caller's token for another concert).
+    /// 403 <c>QUEUE_TOKEN_WRONG_CONCERT</c> (the caller's token for another concert). With <paramref name="allowQuery"/> (the live
+    /// stream only: a browser's <c>EventSource</c> cannot set headers) a request without the header may carry the token as the
+    /// query parameter <see cref="IQueuePassValidator.QueryParameterName"/>; the header wins when both are sent.
     /// </summary>
-    public async Task<(QueuePass? Pass, ProblemHttpResult? Problem)> ReadAsync(HttpContext http, Guid userId, Guid concertId)
+    public async Task<(QueuePass? Pass, ProblemHttpResult? Problem)> ReadAsync(HttpContext http, Guid userId, Guid concertId, bool allowQuery = false)
     {
-        var (status, pass) = await tokens.ReadAsync(http.Request.Headers[IQueuePassValidator.HeaderName].ToString());
+        var token = http.Request.Headers[IQueuePassValidator.HeaderName].ToString();
+        if (allowQuery && string.IsNullOrEmpty(token))
+        {
+            token = http.Request.Query[IQueuePassValidator.QueryParameterName].ToString();
+        }
+
+        var (status, pass) = await tokens.ReadAsync(token);
         if (status == QueueTokenReadStatus.Expired)
         {
             return (null, Expired());

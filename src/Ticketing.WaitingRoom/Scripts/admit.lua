@@ -1,24 +1,30 @@
 -- KEYS: waiting, seen, active, admitted (the concert's admission counter), admissions (the last minute's log).
--- ARGV: nowMs, abandonMs, activeTtlMs, capacity, batchSize, then the candidate token ids in join order.
+-- ARGV: nowMs, abandonMs, activeTtlMs, capacity, batchSize, lineMovedChannel, concertId, then the candidate token ids in join order.
 -- One admission step for one concert, atomically:
 --   1. ACTIVE tokens past their active-until leave the active set (their slots free up);
 --   2. WAITING tokens not polled for abandonMs lose their place;
 --   3. candidates are taken from the front: ended, revoked or already-admitted ones (a replay) are
---      skipped; live ones become ACTIVE while the active set is below capacity, at most batchSize.
+--      skipped; live ones become ACTIVE while the active set is below capacity, at most batchSize;
+--   4. when anyone left the waiting line in 2 or 3, the concert id goes out on lineMovedChannel: the Apis' live streams of
+--      the concert read their positions again (QueueEventsHub).
 -- Returns {processed, admitted, activeCount, waitingCount, admittedIds}: the first 'processed' candidates are
 -- done with (the worker may commit past them); the rest wait for free slots.
 local now, abandon_ms, ttl_ms = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local capacity, batch = tonumber(ARGV[4]), tonumber(ARGV[5])
+local moved = false
 
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)) do expire_token(id) end
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - abandon_ms - 1, 'LIMIT', 0, 1000)) do
-  if redis.call('HGET', TOKEN_PREFIX .. id, 'status') == 'WAITING' then expire_token(id) end
+  if redis.call('HGET', TOKEN_PREFIX .. id, 'status') == 'WAITING' then
+    expire_token(id)
+    moved = true
+  end
 end
 
 local free = capacity - redis.call('ZCARD', KEYS[3])
 local processed, admitted = 0, 0
 local admitted_ids = {}
-for i = 6, #ARGV do
+for i = 8, #ARGV do
   local id = ARGV[i]
   local status = derive_status(id, now, abandon_ms)
   if status == 'WAITING' then
@@ -31,8 +37,10 @@ for i = 6, #ARGV do
     free = free - 1
     admitted = admitted + 1
     admitted_ids[admitted] = id
+    moved = true
   elseif status == 'EXPIRED' and redis.call('HGET', TOKEN_PREFIX .. id, 'status') ~= 'EXPIRED' then
     expire_token(id)
+    moved = true
   end
   processed = processed + 1
 end
@@ -42,4 +50,5 @@ if admitted > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - 60000)
   redis.call('PEXPIRE', KEYS[5], 120000)
 end
+if moved then redis.call('PUBLISH', ARGV[6], ARGV[7]) end
 return {processed, admitted, redis.call('ZCARD', KEYS[3]), redis.call('ZCARD', KEYS[1]), admitted_ids}

@@ -35,36 +35,51 @@ local function position_of(id)
   return redis.call('ZCARD', KEYS[1])
 end
 
--- The token's state at 'now' for a caller (status.lua, enqueue.lua): {status, position, activeUntilMs, admittedLastMinute,
--- msSinceFirstOfThem}; status '' when the token is unknown (its record is gone). The last two (WAITING only) give the line's
--- observed admission rate: how many the last (up to 20) admission steps admitted, and how long ago the oldest of them was.
+-- The line's observed admission rate at 'now': how many the last (up to 20) admission steps of the last minute admitted, and how
+-- many ms ago the oldest of them was (0 when none). Measured up to now, it picks up a line that starts moving within a second or
+-- two, and a line that stalls (nobody admitted lately) reads as slow. Needs KEYS[4] = the concert's admissions log.
+local function observed_rate(now)
+  local admitted, first = 0, nil
+  for i, entry in ipairs(redis.call('ZREVRANGEBYSCORE', KEYS[4], '+inf', now - 60000, 'WITHSCORES', 'LIMIT', 0, 20)) do
+    if i % 2 == 1 then
+      admitted = admitted + tonumber(string.match(entry, ':(%d+)$'))
+    else
+      first = tonumber(entry)
+    end
+  end
+  return admitted, first and (now - first) or 0
+end
+
+-- The token's status, position and active-until (Unix ms) at 'now': status '' when the token is unknown (its record is gone).
 -- With touch the call is also the heartbeat: a WAITING token's abandonment clock and an ACTIVE token's inactivity TTL start
--- again. Needs KEYS[4] = the concert's admissions log.
-local function token_state(id, now, abandon_ms, ttl_ms, retention_ms, touch)
+-- again. A token found ended is written down as EXPIRED.
+local function token_core(id, now, abandon_ms, ttl_ms, retention_ms, touch)
   local status = derive_status(id, now, abandon_ms)
-  if not status then return {'', 0, 0} end
+  if not status then return '', 0, 0 end
   if touch then redis.call('PEXPIRE', TOKEN_PREFIX .. id, retention_ms) end
   if status == 'WAITING' then
     if touch then redis.call('ZADD', KEYS[2], now, id) end
-    local admitted, first = 0, nil
-    -- The speed of the last 20 admission steps of the last minute, measured up to now: it picks up a line that starts
-    -- moving within a second or two, and a line that stalls (nobody admitted lately) reads as slow.
-    for i, entry in ipairs(redis.call('ZREVRANGEBYSCORE', KEYS[4], '+inf', now - 60000, 'WITHSCORES', 'LIMIT', 0, 20)) do
-      if i % 2 == 1 then
-        admitted = admitted + tonumber(string.match(entry, ':(%d+)$'))
-      else
-        first = tonumber(entry)
-      end
-    end
-    return {'WAITING', position_of(id), 0, admitted, first and (now - first) or 0}
+    return 'WAITING', position_of(id), 0
   elseif status == 'ACTIVE' then
     local active_until = tonumber(redis.call('ZSCORE', KEYS[3], id))
     if touch then
       active_until = now + ttl_ms
       redis.call('ZADD', KEYS[3], active_until, id)
     end
-    return {'ACTIVE', 0, active_until}
+    return 'ACTIVE', 0, active_until
   end
   expire_token(id)
-  return {'EXPIRED', 0, 0}
+  return 'EXPIRED', 0, 0
+end
+
+-- The token's state at 'now' for a caller (status.lua, enqueue.lua): {status, position, activeUntilMs, admittedLastMinute,
+-- msSinceFirstOfThem}; status '' when the token is unknown. The last two (WAITING only) are observed_rate's. touch as in
+-- token_core. Needs KEYS[4] = the concert's admissions log.
+local function token_state(id, now, abandon_ms, ttl_ms, retention_ms, touch)
+  local status, position, active_until = token_core(id, now, abandon_ms, ttl_ms, retention_ms, touch)
+  if status == 'WAITING' then
+    local admitted, since = observed_rate(now)
+    return {status, position, active_until, admitted, since}
+  end
+  return {status, position, active_until}
 end
