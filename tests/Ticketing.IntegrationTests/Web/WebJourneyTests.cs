@@ -97,7 +97,7 @@ public partial class WebJourneyTests(DefaultSystem system)
         new(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = true }) { BaseAddress = await system.WebAsync() };
 
     /// <summary>Loads <paramref name="formPage"/> (unless given), then posts <paramref name="fields"/> with its anti-forgery token; returns the page after redirects.</summary>
-    private static async Task<string> SubmitAsync(HttpClient browser, string formPage, string action, Dictionary<string, string> fields, string? fromPage = null)
+    internal static async Task<string> SubmitAsync(HttpClient browser, string formPage, string action, Dictionary<string, string> fields, string? fromPage = null)
     {
         var html = fromPage ?? await browser.GetStringAsync(formPage);
         var token = AntiForgery().Match(html);
