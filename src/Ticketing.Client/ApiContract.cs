@@ -19,6 +19,27 @@ public static class ApiContract
         public const string IdempotencyKey = "Idempotency-Key";
     }
 
+    /// <summary>
+    /// The live status stream (API.md "Waiting room", seed 000): <c>GET /api/concerts/{concertId}/queue/events</c> answers
+    /// <see cref="EventStreamMediaType"/> with an <c>event: status</c> whose data is a <see cref="QueueState"/>, at once and on
+    /// every change, and <c>: keep-alive</c> comments; it ends after ACTIVE or EXPIRED. Not a method of
+    /// <see cref="ITicketingApi"/>: see its remarks.
+    /// </summary>
+    public static class QueueEvents
+    {
+        /// <summary>The media type of the stream (the HTML standard's server-sent events).</summary>
+        public const string EventStreamMediaType = "text/event-stream";
+
+        /// <summary>The <c>event:</c> name of a status event.</summary>
+        public const string StatusEvent = "status";
+
+        /// <summary>Query parameter that may carry the queue token on this route only, for clients that cannot set headers (EventSource).</summary>
+        public const string QueueTokenParameter = "queueToken";
+
+        /// <summary>The route of <paramref name="concertId"/>'s stream, relative to the Api's root.</summary>
+        public static string Path(Guid concertId) => $"/api/concerts/{concertId}/queue/events";
+    }
+
     /// <summary><c>status</c> of a queue token (API.md "Waiting room").</summary>
     public static class QueueStatus
     {

@@ -68,7 +68,9 @@ public sealed record HoldRequest(Guid ScheduleId, int SeatNumber);
 /// <param name="Grade">Seat grade.</param>
 /// <param name="Price">Price in points, what a payment debits.</param>
 /// <param name="ExpiresAt">When the seat is released unless paid (UTC; default hold duration 5 min).</param>
-public sealed record Hold(Guid HoldId, Guid ScheduleId, int SeatNumber, string Grade, long Price, DateTimeOffset ExpiresAt);
+/// <param name="ConcertId">The schedule's concert (a field the Api adds beyond API.md).</param>
+/// <param name="StartsAt">The schedule's show time (UTC; a field the Api adds beyond API.md).</param>
+public sealed record Hold(Guid HoldId, Guid ScheduleId, int SeatNumber, string Grade, long Price, DateTimeOffset ExpiresAt, Guid ConcertId, DateTimeOffset StartsAt);
 
 /// <summary>Body of <c>POST /api/balance/charges</c>.</summary>
 /// <param name="Amount">Points to add: 1 to the per-charge maximum (default 10,000,000), else 400 <c>INVALID_AMOUNT</c>.</param>

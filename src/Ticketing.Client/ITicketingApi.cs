@@ -10,8 +10,12 @@ namespace Ticketing.Client;
 /// <see cref="DelegatingHandler"/> of the caller (see <see cref="TicketingApiClient.AddTicketingApiClient"/>).
 /// </summary>
 /// <remarks>
-/// Not covered yet: <c>GET /api/concerts/{concertId}/queue/events</c> (the server-sent status stream of API.md), because
-/// the Api does not implement it; poll <see cref="GetQueueStatusAsync"/> instead.
+/// Not a method here: <c>GET /api/concerts/{concertId}/queue/events</c>, the server-sent status stream
+/// (<see cref="ApiContract.QueueEvents"/>). Every method of this interface answers a whole, buffered <see cref="IApiResponse{T}"/>,
+/// and the client it is registered on carries the standard resilience handler (retries, 30 s in all), which would cut a stream
+/// that stays open for minutes. A stream is read with a plain <see cref="HttpClient"/> without that handler,
+/// <see cref="HttpCompletionOption.ResponseHeadersRead"/> and no timeout (the Web's <c>QueueEventsRelay</c>; the integration
+/// tests' <c>EventStream</c>).
 /// </remarks>
 public interface ITicketingApi
 {

@@ -18,6 +18,8 @@ builder.Services.AddTicketingApiClient()
     // An Api that does not answer becomes the "unavailable" message within 15 s; the resilience retries run inside this bound.
     .ConfigureHttpClient(client => client.Timeout = TimeSpan.FromSeconds(15))
     .AddHttpMessageHandler<ApiTokensHandler>();
+// The waiting room's live stream stays open for minutes: a client of its own, without the resilience handler's 30 s bound.
+builder.Services.AddQueueEventsRelay();
 
 builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
     .AddCookie(options =>

@@ -18,10 +18,13 @@ public sealed record CreateHoldRequest(Guid? ScheduleId, int? SeatNumber);
 /// <param name="Grade">Seat grade.</param>
 /// <param name="Price">Price in points.</param>
 /// <param name="ExpiresAt">When the seat is released unless paid (UTC).</param>
-public sealed record HoldView(Guid HoldId, Guid ScheduleId, int SeatNumber, string Grade, long Price, DateTimeOffset ExpiresAt)
+/// <param name="ConcertId">The schedule's concert (an extra field beyond API.md, so a client can name what the seat is for).</param>
+/// <param name="StartsAt">The schedule's show time (UTC; extra field, as <paramref name="ConcertId"/>).</param>
+public sealed record HoldView(Guid HoldId, Guid ScheduleId, int SeatNumber, string Grade, long Price, DateTimeOffset ExpiresAt, Guid ConcertId, DateTimeOffset StartsAt)
 {
-    /// <summary>The view of a stored hold.</summary>
-    public static HoldView From(HoldRecord hold) => new(hold.HoldId, hold.ScheduleId, hold.SeatNumber, hold.Grade, hold.Price, hold.ExpiresAt);
+    /// <summary>The view of a stored hold of <paramref name="schedule"/>.</summary>
+    public static HoldView From(HoldRecord hold, CatalogSchedule schedule) =>
+        new(hold.HoldId, hold.ScheduleId, hold.SeatNumber, hold.Grade, hold.Price, hold.ExpiresAt, schedule.ConcertId, schedule.StartsAt);
 }
 
 /// <summary>Temporary seat assignment (API.md "Holds"; ARCHITECTURE.md flow 4).</summary>
@@ -114,19 +117,20 @@ public static class HoldsEndpoints
         loggers.CreateLogger(nameof(HoldsEndpoints)).LogDebug(
             "Hold {HoldId}: user {UserId} holds seat {SeatNumber} of schedule {ScheduleId} until {ExpiresAt:O}",
             hold!.HoldId, userId, seatNumber, scheduleId, hold.ExpiresAt);
-        return TypedResults.Created($"/api/holds/{hold.HoldId}", HoldView.From(hold));
+        return TypedResults.Created($"/api/holds/{hold.HoldId}", HoldView.From(hold, schedule));
     }
 
     /// <summary>The caller's hold while it is live. 404 <c>HOLD_NOT_FOUND</c> for unknown, someone else's, expired, paid or released holds.</summary>
-    public static async Task<Results<Ok<HoldView>, ProblemHttpResult>> Get(Guid holdId, HttpContext http, HoldStore holds, TimeProvider clock)
+    public static async Task<Results<Ok<HoldView>, ProblemHttpResult>> Get(Guid holdId, HttpContext http, HoldStore holds, CatalogCache catalog, TimeProvider clock)
     {
         var hold = await holds.FindAsync(holdId);
-        if (hold is null || hold.UserId != http.User.GetUserId() || hold.State != HoldStore.Held || hold.ExpiresAt <= clock.GetUtcNow())
+        if (hold is null || hold.UserId != http.User.GetUserId() || hold.State != HoldStore.Held || hold.ExpiresAt <= clock.GetUtcNow()
+            || await catalog.FindScheduleAsync(hold.ScheduleId, http.RequestAborted) is not { } schedule)
         {
             return HoldNotFound();
         }
 
-        return TypedResults.Ok(HoldView.From(hold));
+        return TypedResults.Ok(HoldView.From(hold, schedule));
     }
 
     /// <summary>Releases the caller's live hold; the seat is AVAILABLE at once. 404 <c>HOLD_NOT_FOUND</c> when there is no such live hold of the caller.</summary>

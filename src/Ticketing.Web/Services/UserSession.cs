@@ -7,7 +7,8 @@ namespace Ticketing.Web.Services;
 
 /// <summary>
 /// The signed-in person: a cookie (ASP.NET Core cookie authentication, protected by data protection) holding the
-/// Api access token as a claim, and one HttpOnly cookie per concert holding that waiting room's queue token.
+/// Api access token as a claim, and per concert two HttpOnly cookies: that waiting room's queue token, and the position the
+/// person joined at (the waiting room's progress bar starts there).
 /// </summary>
 public static class UserSession
 {
@@ -28,7 +29,7 @@ public static class UserSession
     public static async Task SignOutAsync(HttpContext http)
     {
         await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-        foreach (var cookie in http.Request.Cookies.Keys.Where(k => k.StartsWith("qt_", StringComparison.Ordinal)))
+        foreach (var cookie in http.Request.Cookies.Keys.Where(k => k.StartsWith("qt_", StringComparison.Ordinal) || k.StartsWith("qp_", StringComparison.Ordinal)))
         {
             http.Response.Cookies.Delete(cookie);
         }
@@ -52,25 +53,46 @@ public static class UserSession
     public static string? QueueTokenInPlay(HttpContext http) =>
         http.GetRouteValue("concertId") is { } value && Guid.TryParse(value.ToString(), out var concertId) ? QueueToken(http, concertId) : null;
 
-    /// <summary>Keeps <paramref name="token"/> as the queue token for <paramref name="concertId"/> (HttpOnly, SameSite=Lax, 1 day).</summary>
-    public static void SetQueueToken(HttpContext http, Guid concertId, string token)
+    /// <summary>
+    /// Keeps <paramref name="token"/> as the queue token for <paramref name="concertId"/> (HttpOnly, SameSite=Lax, 1 day), and
+    /// <paramref name="position"/> as the position joined at, unless one is kept already for this token (a repeated join
+    /// answers the same token with a smaller position: the progress bar keeps its start).
+    /// </summary>
+    public static void SetQueueToken(HttpContext http, Guid concertId, string token, long position)
     {
+        if (QueueToken(http, concertId) != token || StartPosition(http, concertId) is null)
+        {
+            Append(http, StartCookieName(concertId), position.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         http.Items[CookieName(concertId)] = token;
-        http.Response.Cookies.Append(CookieName(concertId), token, new CookieOptions
+        Append(http, CookieName(concertId), token);
+    }
+
+    /// <summary>The position the person joined <paramref name="concertId"/>'s line at, or null when not known.</summary>
+    public static long? StartPosition(HttpContext http, Guid concertId) =>
+        long.TryParse(http.Request.Cookies[StartCookieName(concertId)], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var start)
+            ? start
+            : null;
+
+    /// <summary>Forgets the queue token for <paramref name="concertId"/> (and its start position), from the rest of this request on too.</summary>
+    public static void ClearQueueToken(HttpContext http, Guid concertId)
+    {
+        http.Items[CookieName(concertId)] = null;
+        http.Response.Cookies.Delete(CookieName(concertId));
+        http.Response.Cookies.Delete(StartCookieName(concertId));
+    }
+
+    private static void Append(HttpContext http, string name, string value) =>
+        http.Response.Cookies.Append(name, value, new CookieOptions
         {
             HttpOnly = true,
             SameSite = SameSiteMode.Lax,
             IsEssential = true,
             MaxAge = TimeSpan.FromDays(1),
         });
-    }
-
-    /// <summary>Forgets the queue token for <paramref name="concertId"/>, from the rest of this request on too.</summary>
-    public static void ClearQueueToken(HttpContext http, Guid concertId)
-    {
-        http.Items[CookieName(concertId)] = null;
-        http.Response.Cookies.Delete(CookieName(concertId));
-    }
 
     private static string CookieName(Guid concertId) => $"qt_{concertId:N}";
+
+    private static string StartCookieName(Guid concertId) => $"qp_{concertId:N}";
 }

@@ -129,6 +129,10 @@ public class CatalogAndHoldsTests(DefaultSystem system)
         hold.Grade.ShouldBe("R");
         hold.Price.ShouldBe(TestCatalog.RPrice);
         hold.ExpiresAt.ShouldBeGreaterThan(DateTimeOffset.UtcNow.AddMinutes(4));
+        var startsAt = await TestCatalog.ScalarAsync<DateTime>(system.Postgres, "SELECT starts_at FROM schedules WHERE id = @scheduleId", new { scheduleId });
+        (hold.ConcertId, hold.StartsAt).ShouldBe((concert.ConcertId, new DateTimeOffset(startsAt, TimeSpan.Zero)));
+        var read = (await _api.As(alice).GetHoldAsync(hold.HoldId)).ShouldReturn();
+        (read.ScheduleId, read.SeatNumber, read.ConcertId, read.StartsAt).ShouldBe((scheduleId, 12, hold.ConcertId, hold.StartsAt));
         var holdId = hold.HoldId;
 
         (await _api.HoldAsync(bob, bobTicket, scheduleId, 12)).ShouldBeProblem(409, "SEAT_UNAVAILABLE");

@@ -41,9 +41,16 @@ public partial class WebJourneyTests(DefaultSystem system)
         var seats = await browser.GetStringAsync(seatsPath);
         SeatButton().Matches(seats).Count.ShouldBe(50);
         seats.ShouldContain("VIP");
+        var startsAt = await TestCatalog.ScalarAsync<DateTime>(system.Postgres, "SELECT starts_at FROM schedules WHERE id = @id", new { id = concert.ScheduleIds[0] });
+        var dateHeading = $"<time data-testid=\"schedule-date\" datetime=\"{startsAt:yyyy-MM-dd'T'HH:mm:ss'Z'}\">{startsAt:ddd d MMM yyyy, HH:mm} UTC</time>";
+        seats.ShouldContain("data-testid=\"concert-title\">Web Journey Live<");
+        seats.ShouldContain("data-testid=\"concert-venue\">Test Hall<");
+        seats.ShouldContain(dateHeading);
         var holdPage = await SubmitAsync(browser, seatsPath, $"{seatsPath}?handler=Hold", new() { ["seatNumber"] = "12" });
         holdPage.ShouldContain("data-testid=\"countdown\"");
         holdPage.ShouldContain("data-testid=\"hold-seat\">12<");
+        holdPage.ShouldContain("data-testid=\"concert-title\">Web Journey Live<");
+        holdPage.ShouldContain(dateHeading);
         var holdPath = HoldPath().Match(holdPage).Value;
 
         // Paying with no points: a friendly 402 message, and the hold stays.
@@ -97,7 +104,7 @@ public partial class WebJourneyTests(DefaultSystem system)
         new(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = true }) { BaseAddress = await system.WebAsync() };
 
     /// <summary>Loads <paramref name="formPage"/> (unless given), then posts <paramref name="fields"/> with its anti-forgery token; returns the page after redirects.</summary>
-    private static async Task<string> SubmitAsync(HttpClient browser, string formPage, string action, Dictionary<string, string> fields, string? fromPage = null)
+    internal static async Task<string> SubmitAsync(HttpClient browser, string formPage, string action, Dictionary<string, string> fields, string? fromPage = null)
     {
         var html = fromPage ?? await browser.GetStringAsync(formPage);
         var token = AntiForgery().Match(html);

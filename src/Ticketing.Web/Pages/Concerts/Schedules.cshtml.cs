@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Ticketing.Client;
+using Ticketing.Web.Services;
 
 namespace Ticketing.Web.Pages.Concerts;
 
@@ -13,6 +14,9 @@ public class SchedulesModel(ITicketingApi api) : TicketingPageModel
     /// <summary>Dates with an open booking window and seats left.</summary>
     public IReadOnlyList<Schedule> Schedules { get; private set; } = [];
 
+    /// <summary>The concert, when the Api lists it.</summary>
+    public Concert? Concert { get; private set; }
+
     /// <summary>Loads the dates; without an ACTIVE pass the caller goes back to the waiting room.</summary>
     public async Task<IActionResult> OnGetAsync()
     {
@@ -23,6 +27,7 @@ public class SchedulesModel(ITicketingApi api) : TicketingPageModel
         }
 
         Schedules = result.Content!;
+        Concert = await api.FindConcertAsync(ConcertId, HttpContext.RequestAborted);
         return Page();
     }
 }

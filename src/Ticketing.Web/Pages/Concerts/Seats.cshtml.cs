@@ -1,9 +1,13 @@
 using Microsoft.AspNetCore.Mvc;
 using Ticketing.Client;
+using Ticketing.Web.Services;
 
 namespace Ticketing.Web.Pages.Concerts;
 
-/// <summary>The 50-seat map of one date, with grade, price and status; clicking a free seat holds it (<c>POST /api/holds</c>).</summary>
+/// <summary>
+/// The 50-seat map of one date, with grade, price and status, under the concert's name and the show time; clicking a free seat
+/// holds it (<c>POST /api/holds</c>).
+/// </summary>
 public class SeatsModel(ITicketingApi api) : TicketingPageModel
 {
     /// <summary>The concert (its queue pass is used).</summary>
@@ -16,6 +20,15 @@ public class SeatsModel(ITicketingApi api) : TicketingPageModel
 
     /// <summary>Seats 1..50.</summary>
     public IReadOnlyList<Seat> Seats { get; private set; } = [];
+
+    /// <summary>The concert, when the Api lists it.</summary>
+    public Concert? Concert { get; private set; }
+
+    /// <summary>
+    /// The show time, from the concert's bookable dates (<c>GET …/schedules</c>); null when the date is not among them any more
+    /// (its window closed, or no seat is free).
+    /// </summary>
+    public DateTimeOffset? StartsAt { get; private set; }
 
     /// <summary>Loads the seat map.</summary>
     public async Task<IActionResult> OnGetAsync() => await LoadAsync() ?? Page();
@@ -44,6 +57,9 @@ public class SeatsModel(ITicketingApi api) : TicketingPageModel
         }
 
         Seats = result.Content!;
+        var schedules = api.GetSchedulesAsync(ConcertId, HttpContext.RequestAborted);
+        Concert = await api.FindConcertAsync(ConcertId, HttpContext.RequestAborted);
+        StartsAt = (await schedules).Content?.FirstOrDefault(s => s.ScheduleId == ScheduleId)?.StartsAt;
         return null;
     }
 }

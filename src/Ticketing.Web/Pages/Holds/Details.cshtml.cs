@@ -5,7 +5,7 @@ using Ticketing.Web.Services;
 namespace Ticketing.Web.Pages.Holds;
 
 /// <summary>
-/// A held seat with a live countdown, the balance, and Pay (<c>POST /api/payments</c> with an <c>Idempotency-Key</c>
+/// A held seat (under the concert's name and the show time) with a live countdown, the balance, and Pay (<c>POST /api/payments</c> with an <c>Idempotency-Key</c>
 /// generated when the page is rendered, so a double click or a resubmitted form replays instead of paying twice) or Release.
 /// </summary>
 public class DetailsModel(ITicketingApi api) : TicketingPageModel
@@ -27,6 +27,9 @@ public class DetailsModel(ITicketingApi api) : TicketingPageModel
 
     /// <summary>The user's balance in points.</summary>
     public long? Balance { get; private set; }
+
+    /// <summary>The concert the seat is for, when the Api lists it.</summary>
+    public Concert? Concert { get; private set; }
 
     /// <summary>Shows the hold.</summary>
     public async Task<IActionResult> OnGetAsync()
@@ -93,6 +96,7 @@ public class DetailsModel(ITicketingApi api) : TicketingPageModel
 
         Hold = hold.Content;
         Balance = balance.Content?.Balance;
+        Concert = await api.FindConcertAsync(ConcertId, HttpContext.RequestAborted);
         return null;
     }
 }
