@@ -42,8 +42,12 @@ public class BrowserJourneyTests(DefaultSystem fixture, Chromium chromium) : ICl
         await Expect(page.GetByTestId("seat")).ToHaveCountAsync(50);
         await person.ScreenshotAsync("seats");
 
+        await Expect(page.GetByTestId("concert-title")).ToHaveTextAsync("Browser Journey Live");
+        await Expect(page.GetByTestId("schedule-date")).ToBeVisibleAsync();
         await page.Locator("[data-testid=seat][data-seat='12']").ClickAsync();
         await Expect(page.GetByTestId("hold-seat")).ToHaveTextAsync("12");
+        await Expect(page.GetByTestId("concert-title")).ToHaveTextAsync("Browser Journey Live"); // the hold names the concert and the date
+        await Expect(page.GetByTestId("schedule-date")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("countdown")).ToHaveTextAsync(new Regex(@"^[0-4]:\d\d$")); // the script counts down from 5 minutes
         await person.ScreenshotAsync("hold");
         var holdUrl = page.Url;
@@ -91,6 +95,12 @@ public class BrowserJourneyTests(DefaultSystem fixture, Chromium chromium) : ICl
         await page.GotoAsync($"/Concerts/{concert.ConcertId}/Queue");
         await page.GetByTestId("join").ClickAsync();
         await Expect(page.GetByTestId("position")).ToHaveTextAsync("2");
+        await Expect(page.GetByTestId("concert-title")).ToHaveTextAsync("Browser Line Live");
+        await Expect(page.GetByTestId("concert-venue")).ToHaveTextAsync("Test Hall");
+        await Expect(page.GetByTestId("position-text")).ToHaveAttributeAsync("aria-live", "polite"); // read out as it changes
+        await Expect(page.GetByTestId("ahead-label")).ToHaveTextAsync("people ahead of you");
+        await Expect(page.GetByTestId("progress")).ToHaveAttributeAsync("aria-valuenow", "0");
+        await Expect(page.GetByTestId("connection")).ToHaveTextAsync("live"); // the EventSource stream, not the polling fallback
         await person.ScreenshotAsync("two-ahead");
         await page.EvaluateAsync("() => window.__sameDocument = true"); // gone if the page reloads
 
@@ -102,6 +112,8 @@ public class BrowserJourneyTests(DefaultSystem fixture, Chromium chromium) : ICl
             {
                 await api.WaitUntilActiveAsync(ahead[i + 1], tickets[i + 1]);
                 await Expect(page.GetByTestId("position")).ToHaveTextAsync((ahead.Length - 2 - i).ToString());
+                await Expect(page.GetByTestId("ahead-label")).ToHaveTextAsync(ahead.Length - 2 - i == 1 ? "person ahead of you" : "people ahead of you");
+                await Expect(page.GetByTestId("progress")).ToHaveAttributeAsync("aria-valuenow", i == 0 ? "50" : "100"); // from 2 ahead at the join
                 (await page.EvaluateAsync<bool>("() => window.__sameDocument === true")).ShouldBeTrue("the position changed without a reload");
                 await person.ScreenshotAsync($"{ahead.Length - 2 - i}-ahead");
             }
@@ -189,5 +201,37 @@ public class BrowserJourneyTests(DefaultSystem fixture, Chromium chromium) : ICl
         await Expect(page.Locator("[data-testid=seat][data-seat='3']")).ToBeEnabledAsync();
         await person.ScreenshotAsync("seat-free-again");
         person.Errors.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task At_a_phones_width_no_page_scrolls_sideways()
+    {
+        var concert = await TestCatalog.CreateConcertAsync(fixture.Postgres, title: "Browser Phone Width");
+        await using var person = await chromium.PersonAsync(await fixture.WebAsync(), nameof(At_a_phones_width_no_page_scrolls_sideways), "fay", width: 375, height: 740);
+        var page = person.Page;
+        await person.SignUpAsync();
+        var pages = new List<string> { "/", "/Balance", "/Reservations", $"/Concerts/{concert.ConcertId}/Queue" };
+        foreach (var path in pages)
+        {
+            await page.GotoAsync(path);
+            await AssertNoSidewaysScrollAsync(page, person, path);
+        }
+
+        await page.GetByTestId("join").ClickAsync();
+        await page.WaitForURLAsync(new Regex("/Schedules$"));
+        await AssertNoSidewaysScrollAsync(page, person, "schedules");
+        await page.GetByTestId("pick-schedule").First.ClickAsync();
+        await AssertNoSidewaysScrollAsync(page, person, "seats");
+        await page.Locator("[data-testid=seat][data-seat='1']").ClickAsync();
+        await Expect(page.GetByTestId("hold-seat")).ToHaveTextAsync("1");
+        await AssertNoSidewaysScrollAsync(page, person, "hold");
+        person.Errors.ShouldBeEmpty();
+    }
+
+    private static async Task AssertNoSidewaysScrollAsync(IPage page, Person person, string what)
+    {
+        await person.ScreenshotAsync(what.Trim('/').Replace('/', '-') is { Length: > 0 } step ? step : "home");
+        var width = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
+        width.ShouldBeLessThanOrEqualTo(375, $"{what} is {width} px wide at a 375 px viewport");
     }
 }
