@@ -130,6 +130,23 @@ public class QueueEventsTests(DefaultSystem fixture)
     }
 
     [Fact]
+    public async Task An_admitted_token_gets_one_ACTIVE_event_that_refreshes_its_active_TTL_and_the_stream_ends()
+    {
+        var api = fixture.Driver;
+        var concert = await TestCatalog.CreateConcertAsync(fixture.Postgres);
+        var user = await api.CreateUserAsync();
+        var ticket = await api.AdmitAsync(user, concert.ConcertId);
+        var before = (await api.QueueStatusAsync(user, ticket)).ActiveUntil.ShouldNotBeNull();
+
+        await Task.Delay(1100);
+        await using var stream = await EventStream.OpenAsync(api.Http, EventStream.ApiRequest(concert.ConcertId, user.AccessToken, ticket.Token));
+        var active = await stream.NextStatusAsync(Soon);
+        (active.Status, active.Position, active.EstimatedWaitSeconds).ShouldBe(("ACTIVE", 0L, 0L));
+        active.ActiveUntil.ShouldNotBeNull().ShouldBeGreaterThan(before.AddSeconds(1));
+        await stream.ShouldEndAsync(Soon);
+    }
+
+    [Fact]
     public async Task Token_problems_are_answered_as_problem_json_before_the_stream_starts()
     {
         var api = fixture.Driver;
