@@ -7,7 +7,7 @@
 # BENCH_SECONDS (default 15) with BENCH_CONNECTIONS (default 50) connections; the whole run takes about 3 minutes.
 #   ./bench.sh
 #   BENCH_SECONDS=5 ./bench.sh          # a quick look
-#   BENCH_ONLY=streams ./bench.sh       # only the live-stream step (5,000 streams held on one Api; about 1.5 minutes)
+#   BENCH_ONLY=streams ./bench.sh       # only the live-stream step (5,000 streams held on one Api; about 2 minutes)
 # Speed is measured here, never in ./test.sh. Load goes to 127.0.0.1 only.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -236,10 +236,10 @@ step "POST /api/balance/charges + key" POST /api/balance/charges '{"amount":1000
 fi
 
 # --- live streams: many open streams of GET /api/concerts/{id}/queue/events on the one Api, the heartbeat measured meanwhile --
-# bench/Ticketing.Bench.Crowd's streams mode puts STREAMS WAITING tokens of a concert of their own into Redis, opens one stream
-# per token, then moves that line once a second (every stream gets a new position: the hub's batched reads and fan-out are under
-# load) until told to stop. The Api's resident memory (VmRSS) is read before and once all are open: the difference / STREAMS
-# is the memory per stream. The heartbeat is measured right before and while the streams are held.
+# bench/Ticketing.Bench.Crowd's streams mode puts STREAMS WAITING tokens of a concert of their own into Redis and opens one stream
+# per token. The heartbeat is measured right before, while they are held with their line standing still (keep-alives only), and
+# while the line moves once a second (every stream gets a new position: the hub's batched reads and fan-out under load). The
+# Api's resident memory (VmRSS) is read before and once all are open: the difference / STREAMS is the memory per stream.
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 streams_json='{}'
 if ((STREAMS > 0)); then
@@ -248,7 +248,7 @@ if ((STREAMS > 0)); then
   step "GET /api/concerts/{id}/queue (before the streams)" GET "/api/concerts/$concert/queue" "" 0
   rss_before=$(rss_kb "$api_pid")
   dotnet bench/Ticketing.Bench.Crowd/bin/Release/net10.0/Ticketing.Bench.Crowd.dll streams "127.0.0.1:$TICKETING_REDIS_PORT" \
-    "$Ticketing__Auth__SigningKey" "$A" "$STREAMS" $((SECONDS_PER_STEP + 120)) "$work" >"$work/streams.log" 2>&1 &
+    "$Ticketing__Auth__SigningKey" "$A" "$STREAMS" $((2 * SECONDS_PER_STEP + 120)) "$work" >"$work/streams.log" 2>&1 &
   streams_pid=$!
   for _ in $(seq 1 150); do
     [[ -s $work/streams-ready.json ]] && break
@@ -259,7 +259,9 @@ if ((STREAMS > 0)); then
   sed 's/^/  /' "$work/streams.log"
   sleep 2 # the first reads' garbage settles a little before the memory is read
   rss_open=$(rss_kb "$api_pid")
-  step "GET /api/concerts/{id}/queue ($STREAMS streams open)" GET "/api/concerts/$concert/queue" "" 0
+  step "GET /api/concerts/{id}/queue ($STREAMS streams, line still)" GET "/api/concerts/$concert/queue" "" 0
+  touch "$work/streams-move"
+  step "GET /api/concerts/{id}/queue ($STREAMS streams, moving 1/s)" GET "/api/concerts/$concert/queue" "" 0
   rss_after=$(rss_kb "$api_pid")
   touch "$work/streams-stop"
   streams_ok=0
@@ -269,9 +271,9 @@ if ((STREAMS > 0)); then
   streams_json=$(jq -n --slurpfile ready "$work/streams-ready.json" --slurpfile result "$work/streams-result.json" \
     --argjson streams "$STREAMS" --argjson before "$rss_before" --argjson open "$rss_open" --argjson after "$rss_after" '
     { streams: $streams, ready: $ready[0], held: $result[0],
-      apiRssKb: { before: $before, allOpen: $open, afterHeartbeatStep: $after },
+      apiRssKb: { before: $before, allOpen: $open, afterHeartbeatSteps: $after },
       kbPerStream: (($open - $before) / $streams * 10 | round / 10) }')
-  echo "  Api memory (VmRSS): $((rss_before / 1024)) MiB before, $((rss_open / 1024)) MiB with $STREAMS streams open, $((rss_after / 1024)) MiB after the heartbeat step: $(jq -r .kbPerStream <<<"$streams_json") KiB per stream"
+  echo "  Api memory (VmRSS): $((rss_before / 1024)) MiB before, $((rss_open / 1024)) MiB with $STREAMS streams open, $((rss_after / 1024)) MiB after the heartbeat steps: $(jq -r .kbPerStream <<<"$streams_json") KiB per stream"
   ((streams_ok)) || { echo "error: not every stream showed its exact place in line (see above)" >&2; exit 1; }
 fi
 if [[ $ONLY == streams ]]; then

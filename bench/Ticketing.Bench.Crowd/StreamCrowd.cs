@@ -6,8 +6,9 @@
 //    TokenSigning and the key the bench gave the system. The stream route needs nothing else: it reads the tokens and Redis.
 // 2. Opens one stream per token (64 opening at a time, one connection each) and reads every event; writes <out>/streams-ready.json
 //    ({opened, failed, firstEventMs: {p50, p99, max}}) once all are open.
-// 3. Until <out>/streams-stop exists (or <max hold seconds> pass), moves the line once a second the way an admission would: the
-//    front token leaves the waiting set and the concert is published on wr:line-moved, so every stream gets a new position.
+// 3. Holds them until <out>/streams-stop exists (or <max hold seconds> pass). Once <out>/streams-move exists it moves the line once
+//    a second the way an admission would: the front token leaves the waiting set and the concert is published on wr:line-moved,
+//    so every stream gets a new position (before that the line stands still: the streams only get keep-alives).
 // 4. Stops moving, waits up to 10 s for every stream to show its exact position (n-th in line after m moves: n - m; the first m
 //    got EXPIRED and ended), closes the streams and writes <out>/streams-result.json.
 using System.Collections.Concurrent;
@@ -139,13 +140,18 @@ internal static class StreamCrowd
         }));
         Console.WriteLine($"{latencies.Length:N0} streams open ({failures.Count} failed) in {opened.Elapsed.TotalSeconds:F1} s; first event p50 {Percentile(latencies, 0.5):F0} ms, p99 {Percentile(latencies, 0.99):F0} ms");
 
-        // 3. Hold, moving the line once a second, until the bench says stop.
+        // 3. Hold, still until the bench says move, then moving the line once a second, until the bench says stop.
         var moves = 0;
         var eventsBefore = members.Sum(m => m.Events);
         var held = Stopwatch.StartNew();
         while (!File.Exists(Path.Combine(outDir, "streams-stop")) && held.Elapsed < maxHold && moves < count - 1)
         {
             await Task.Delay(1000);
+            if (!File.Exists(Path.Combine(outDir, "streams-move")))
+            {
+                continue;
+            }
+
             await db.ScriptEvaluateAsync(
                 """
                 local front = redis.call('ZRANGE', KEYS[1], 0, 0)[1]

@@ -12,7 +12,7 @@ namespace Ticketing.Api.Queue;
 /// <item>the process holds <b>one</b> Redis subscription, to <see cref="QueueKeys.LineMovedChannel"/>, on which the QueueWorker's
 /// admission steps and the leave script announce that a concert's line moved;</item>
 /// <item>per concert with open streams one loop reads the states of all its streams' tokens in one batched script
-/// (<see cref="WaitingRoomStore.StatusManyAsync"/>: 1,000 tokens a script) and hands each stream its own answer. Messages that
+/// (<see cref="WaitingRoomStore.StatusManyAsync"/>: <see cref="WaitingRoomStore.StatusManyChunk"/> tokens a script) and hands each stream its own answer. Messages that
 /// arrive within <see cref="MinReadInterval"/> of the last read are coalesced into the next one, so 5,000 streams on one concert
 /// cost at most four batched reads a second however often the line moves;</item>
 /// <item>each read is also the heartbeat of the tokens read (the open stream keeps a WAITING token's place), and a concert's
@@ -33,6 +33,16 @@ public sealed class QueueEventsHub(WaitingRoomStore store, IOptions<QueueOptions
 
     /// <summary>Shortest time between two reads of one concert's streams after its line moved (250 ms).</summary>
     public static readonly TimeSpan MinReadInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Streams handed their new state at once; then the loop pauses <see cref="OfferPause"/>.</summary>
+    private const int OfferSlice = 250;
+
+    /// <summary>
+    /// Pause between slices of a fan-out: each offer wakes a stream's writer (JSON, a socket write), so 5,000 at once would hold
+    /// both cores of a small machine for a hundred milliseconds and every other request would wait behind them; paced, a
+    /// fan-out of 5,000 takes about 100 ms longer and requests wait a few milliseconds at most.
+    /// </summary>
+    private static readonly TimeSpan OfferPause = TimeSpan.FromMilliseconds(5);
 
     /// <summary>How long a concert's loop waits before reading again after Redis failed (1 s).</summary>
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(1);
@@ -222,9 +232,13 @@ public sealed class QueueEventsHub(WaitingRoomStore store, IOptions<QueueOptions
                     byToken[tokens[i]] = QueueStatusResponse.Of(states[i], settings);
                 }
 
-                foreach (var stream in batch)
+                for (var i = 0; i < batch.Count; i++)
                 {
-                    stream.Offer(byToken[stream.TokenId]);
+                    batch[i].Offer(byToken[batch[i].TokenId]);
+                    if ((i + 1) % OfferSlice == 0)
+                    {
+                        await Task.Delay(OfferPause, hub._clock);
+                    }
                 }
 
                 return true;

@@ -1,4 +1,5 @@
--- KEYS: waiting, seen, active, admissions. ARGV: nowMs, abandonMs, activeTtlMs, retentionMs, then token ids (one concert's).
+-- KEYS: waiting, seen, active, admissions. ARGV: nowMs, abandonMs, activeTtlMs, retentionMs, then token ids (one concert's; the
+-- caller sends at most WaitingRoomStore.StatusManyChunk).
 -- The states of many tokens of one concert in one call, each read also its heartbeat (token_core with touch): the open live
 -- streams of GET /api/concerts/{id}/queue/events are read together after the line moves, instead of one script per stream.
 -- Returns {admittedLastMinute, msSinceFirstOfThem, then per token in ARGV's order: status, position, activeUntilMs}; the first
