@@ -1,5 +1,5 @@
 using Microsoft.Playwright;
-using Ticketing.Hosting;
+
 
 namespace Ticketing.IntegrationTests.Browser;
 
@@ -16,7 +16,7 @@ public sealed class Chromium : IAsyncLifetime
     private IBrowser? _browser;
 
     /// <summary>Screenshots of every step of the browser tests, kept after the run: <c>artifacts/screenshots/{test}/</c> of the checkout.</summary>
-    public static string ScreenshotDirectory { get; } = Path.Combine(ProjectPaths.RepositoryRoot, "artifacts", "screenshots");
+    public static string ScreenshotDirectory { get; } = Path.Combine(Ticketing.AppHost.Hosting.DataDirectory.RepositoryRoot, "artifacts", "screenshots");
 
     public async ValueTask InitializeAsync()
     {
@@ -30,7 +30,7 @@ public sealed class Chromium : IAsyncLifetime
         {
             ExecutablePath = ExecutablePath,
             Headless = true,
-            Args = NativeProcess.IsRoot ? ["--no-sandbox"] : [], // chromium's sandbox refuses to run as root
+            Args = Environment.UserName == "root" ? ["--no-sandbox"] : [], // chromium's sandbox refuses to run as root
         });
     }
 

@@ -1,35 +1,38 @@
 using System.Collections.Concurrent;
-using Ticketing.Hosting;
-using Ticketing.Hosting.AppModel;
-using Ticketing.Hosting.Testing;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Ticketing.AppHost.Hosting;
 
 namespace Ticketing.IntegrationTests.Support;
 
 /// <summary>
-/// One running copy of the system under test, started through the AppHost's own model (<c>src/Ticketing.AppHost/Program.cs</c>)
-/// by <see cref="DistributedApplicationTestingBuilder"/>, as Aspire.Hosting.Testing does: the same resources, references and
-/// waits as <c>./run.sh</c>, with free ports, restarts off, no developer view, a data folder of its own, throw-away Postgres
-/// storage (fsync off) and the test run's settings. Each system has its own Redis, dev broker (the model's topic, 8 partitions)
-/// and signing key; systems after the first share the first one's Postgres server (as an outside server, with a database each).
+/// One running copy of the system under test, started from the AppHost's own model (<c>src/Ticketing.AppHost/Program.cs</c>) by
+/// Aspire.Hosting.Testing's <see cref="DistributedApplicationTestingBuilder"/>: the same resources, references and waits as
+/// <c>./run.sh</c>, on DCP, with no dashboard, free ports, restarts off, a data folder of its own, throw-away Postgres storage
+/// (fsync off) and the test run's settings, given as the AppHost's own settings (its command line). Each system has its own
+/// Redis, dev broker (the model's topic, 8 partitions) and signing key; systems after the first use the first one's Postgres
+/// server as an outside server (<c>ConnectionStrings__postgres</c>), with a database each.
 /// </summary>
 public sealed class TestSystem : IAsyncDisposable
 {
     private readonly DistributedApplication _app;
-    private readonly PostgresServerResource? _postgresServer;
     private readonly string _dataDirectory;
 
-    private TestSystem(string name, DistributedApplication app, DistributedApplicationTestingBuilder model, bool withWeb)
+    private TestSystem(string name, DistributedApplication app, string dataDirectory, string postgres, string? postgresServer, string redis, string kafka, bool withWeb)
     {
         Name = name;
         _app = app;
-        _dataDirectory = model.DataDirectory;
-        _postgresServer = model.Resources.OfType<PostgresServerResource>().SingleOrDefault(p => p.External is null);
-        SigningKey = model.Secrets.SigningKey;
-        Postgres = app.GetConnectionString("ticketing");
-        Redis = app.GetConnectionString("redis");
-        Kafka = app.GetConnectionString("kafka");
-        ApiUrl = app.GetEndpoint("api");
-        WebUrl = withWeb ? app.GetEndpoint("web") : null;
+        _dataDirectory = dataDirectory;
+        Postgres = postgres;
+        PostgresServer = postgresServer;
+        Redis = redis;
+        Kafka = kafka;
+        SigningKey = AppSecrets.LoadOrCreate(dataDirectory).SigningKey;
+        ApiUrl = app.GetEndpoint("api", "http");
+        WebUrl = withWeb ? app.GetEndpoint("web", "http") : null;
         Driver = new ApiDriver(ApiUrl);
     }
 
@@ -44,10 +47,16 @@ public sealed class TestSystem : IAsyncDisposable
 
     public string Name { get; }
 
+    /// <summary>The running app (Aspire.Hosting.Testing's), for the resource states, commands and logs a test looks at.</summary>
+    public DistributedApplication App => _app;
+
     /// <summary>Connection string of this system's database.</summary>
     public string Postgres { get; }
 
-    /// <summary>Connection string of this system's Redis.</summary>
+    /// <summary>Superuser connection string of this system's own Postgres server; null when it uses another system's.</summary>
+    public string? PostgresServer { get; }
+
+    /// <summary>Connection string of this system's Redis (with its password).</summary>
     public string Redis { get; }
 
     /// <summary>Bootstrap servers of this system's dev broker.</summary>
@@ -64,68 +73,100 @@ public sealed class TestSystem : IAsyncDisposable
     public ApiDriver Driver { get; }
 
     /// <summary>
-    /// Starts the AppHost's model as system <paramref name="name"/> with <paramref name="settings"/> (configuration keys such as
-    /// <c>Ticketing__Holds__Duration</c>) for the Api and the QueueWorker over the test run's defaults (admission every 100 ms,
-    /// no dev catalog). Without <paramref name="postgresOf"/> it starts its own Postgres; with it, it uses that system's server.
-    /// The Web is left out unless <paramref name="withWeb"/>.
+    /// Starts the AppHost's model as system <paramref name="name"/> with <paramref name="settings"/> (keys such as
+    /// <c>Ticketing__Holds__Duration</c>, <c>TICKETING_API_REPLICAS</c> or <c>TICKETING_RESTARTS</c>) over the test run's
+    /// defaults (admission every 100 ms, no dev catalog, restarts off). Without <paramref name="postgresOf"/> it starts its own
+    /// Postgres; with it, it uses a new database on that system's server. The Web is left out unless <paramref name="withWeb"/>.
+    /// Returns once the Api, the QueueWorker (and the Web) are healthy.
     /// </summary>
     /// <exception cref="InvalidOperationException">A resource did not start (its log is in <see cref="LogDirectory"/>).</exception>
     public static async Task<TestSystem> StartAsync(string name, IReadOnlyDictionary<string, string>? settings = null,
-        TestSystem? postgresOf = null, bool withWeb = false)
+        TestSystem? postgresOf = null, bool withWeb = false, Action<IDistributedApplicationTestingBuilder>? configure = null)
     {
         Directory.CreateDirectory(LogDirectory);
-        var log = Log(Path.Combine(LogDirectory, $"{name}.log"));
-        var outsidePostgres = postgresOf is null ? null : await postgresOf.CreateDatabaseAsync($"ticketing_{name.Replace('-', '_')}");
-        var model = await DistributedApplicationTestingBuilder.CreateAsync<Program>(options =>
+        var dataDirectory = Path.Combine(RunDirectory, name);
+        var outsidePostgres = postgresOf is null ? null
+            : await postgresOf.CreateDatabaseAsync($"ticketing_{name.Replace('-', '_')}") + ";Maximum Pool Size=40";
+        var configuration = new Dictionary<string, string?>
         {
-            options.Configuration["TICKETING_DATA_DIR"] = Path.Combine(RunDirectory, name);
-            options.Configuration["ConnectionStrings__postgres"] = outsidePostgres;
-            options.Output = (resource, line) => log($"[{resource}] {line}");
-        });
-        if (!withWeb)
+            ["TICKETING_DATA_DIR"] = dataDirectory,
+            ["TICKETING_RESTARTS"] = "off",
+            ["TICKETING_POSTGRES_PORT"] = FreePort.Next().ToString(),
+            ["TICKETING_REDIS_PORT"] = FreePort.Next().ToString(),
+            ["TICKETING_KAFKA_PORT"] = FreePort.Next().ToString(),
+            ["ConnectionStrings__postgres"] = outsidePostgres,
+            ["Ticketing__Queue__AdmissionInterval"] = "00:00:00.100",
+            ["Ticketing__Catalog__SeedDevData"] = "false", // tests create the concerts they use
+            ["Logging__LogLevel__Default"] = "Information",
+            ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
-            model.Resources.RemoveAll(r => r.Name == "web");
+            configuration[key] = value;
         }
 
-        foreach (var server in model.Resources.OfType<PostgresServerResource>())
+        // The AppHost's command line, as `dotnet run -- Key=Value` would give it (configuration keys use ':').
+        string[] args = [.. configuration.Where(c => c.Value is not null).Select(c => $"{c.Key.Replace("__", ":")}={c.Value}")];
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Ticketing_AppHost>(args);
+        builder.Services.AddLogging(logging => logging.AddProvider(new FileLoggerProvider(Path.Combine(LogDirectory, $"{name}.log"))));
+        if (!withWeb)
+        {
+            builder.Resources.Remove(builder.Resources.Single(r => r.Name == "web"));
+        }
+
+        foreach (var server in builder.Resources.OfType<PostgresServerResource>())
         {
             server.Durable = false;
             server.MaxConnections = 500; // every system of the run shares this server
         }
 
-        var database = model.Resources.OfType<PostgresDatabaseResource>().Single();
-        var environment = new Dictionary<string, string?>
+        foreach (var redis in builder.Resources.OfType<RedisServerResource>())
         {
-            ["Ticketing__Queue__AdmissionInterval"] = "00:00:00.100",
-            ["Ticketing__Catalog__SeedDevData"] = "false", // tests create the concerts they use
-            ["Logging__LogLevel__Default"] = "Information",
-            ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = null,
-        };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
-        {
-            environment[key] = value;
+            redis.Durable = false;
         }
 
-        foreach (var project in new[] { "api", "queueworker" }.Select(model.CreateResourceBuilder<ProjectResource>))
+        if (postgresOf is null)
         {
-            foreach (var (key, value) in environment)
+            // Several systems share this server: each Api keeps its pool small enough that all fit under max_connections.
+            var database = builder.Resources.OfType<PostgresDatabaseResource>().Single();
+            builder.CreateResourceBuilder<ProjectResource>("api").WithEnvironment(async context =>
+                context.EnvironmentVariables["ConnectionStrings__postgres"] =
+                    await database.ConnectionStringExpression.GetValueAsync(context.CancellationToken) + ";Maximum Pool Size=40");
+        }
+
+        configure?.Invoke(builder);
+        var app = await builder.BuildAsync();
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+            await app.StartAsync(timeout.Token);
+            foreach (var service in withWeb ? new[] { "queueworker", "api", "web" } : ["queueworker", "api"])
             {
-                project.WithEnvironment(key, () => value);
+                await app.ResourceNotifications.WaitForResourceHealthyAsync(service, timeout.Token);
             }
-        }
 
-        // Several systems share one Postgres: each Api keeps its pool small enough that all fit under max_connections.
-        model.CreateResourceBuilder<ProjectResource>("api").WithEnvironment("ConnectionStrings__postgres", () => database.ConnectionString + ";Maximum Pool Size=40");
-        var app = model.Build();
-        await app.StartAsync();
-        return new TestSystem(name, app, model, withWeb);
+            return new TestSystem(name, app, dataDirectory,
+                outsidePostgres ?? (await app.GetConnectionStringAsync("ticketing"))!,
+                outsidePostgres is null ? await app.GetConnectionStringAsync("postgres") : null,
+                (await app.GetConnectionStringAsync("redis"))!,
+                (await app.GetConnectionStringAsync("kafka"))!,
+                withWeb);
+        }
+        catch (Exception ex)
+        {
+            await app.DisposeAsync();
+            throw new InvalidOperationException($"Test system {name} did not start; its log is {Path.Combine(LogDirectory, $"{name}.log")}.", ex);
+        }
     }
 
     /// <summary>Creates database <paramref name="name"/> on this system's own Postgres server; returns its connection string.</summary>
     /// <exception cref="InvalidOperationException">This system uses another system's server.</exception>
-    public Task<string> CreateDatabaseAsync(string name) =>
-        (_postgresServer ?? throw new InvalidOperationException($"System {Name} has no Postgres server of its own.")).CreateDatabaseAsync(name);
+    public async Task<string> CreateDatabaseAsync(string name)
+    {
+        var server = PostgresServer ?? throw new InvalidOperationException($"System {Name} has no Postgres server of its own.");
+        await PostgresResourceExtensions.CreateDatabaseAsync(server, name);
+        return new Npgsql.NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+    }
 
     /// <summary>A line logger that appends to <paramref name="path"/> (thread-safe).</summary>
     public static Action<string> Log(string path)
@@ -179,7 +220,7 @@ public sealed class TestSystem : IAsyncDisposable
         }))).ToArray();
     }
 
-    /// <summary>Stops the system's resources in reverse order and deletes its data folder.</summary>
+    /// <summary>Stops the system's resources and deletes its data folder.</summary>
     public async ValueTask DisposeAsync()
     {
         Driver.Dispose();

@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace Ticketing.Hosting;
+namespace Ticketing.DevBroker;
 
 /// <summary>
 /// The Kafka-protocol dev broker: librdkafka's mock cluster (<c>rdkafka_mock.h</c>), hosted in this process by
@@ -70,6 +70,17 @@ public sealed partial class KafkaMockCluster : IDisposable
         {
             throw new InvalidOperationException($"Creating topic {name} failed with librdkafka error {code}.");
         }
+    }
+
+    /// <summary>
+    /// Makes broker <paramref name="brokerId"/> (1-based) advertise <paramref name="host"/>:<paramref name="port"/> in metadata
+    /// instead of its own listener: clients then connect there (<see cref="TcpForwarder"/> passes the bytes on), so the address
+    /// they learn stays the same across restarts of this process.
+    /// </summary>
+    public void Advertise(int brokerId, string host, int port)
+    {
+        ObjectDisposedException.ThrowIf(_cluster == 0, this);
+        rd_kafka_mock_broker_set_host_port(_cluster, brokerId, host, port);
     }
 
     /// <summary>Stops the brokers; every topic and offset is gone.</summary>
@@ -148,5 +159,8 @@ public sealed partial class KafkaMockCluster : IDisposable
 
     [DllImport(Library)]
     private static extern void rd_kafka_mock_cluster_destroy(nint cluster);
+
+    [DllImport(Library, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+    private static extern void rd_kafka_mock_broker_set_host_port(nint cluster, int brokerId, string host, int port);
 #pragma warning restore SA1300, IDE1006
 }

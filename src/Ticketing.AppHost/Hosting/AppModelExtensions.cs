@@ -1,0 +1,88 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Configuration;
+namespace Ticketing.AppHost.Hosting;
+
+/// <summary>The AppHost's settings that the README promises: ports, replicas, outside servers and <c>Ticketing__*</c> settings.</summary>
+public static class AppModelExtensions
+{
+    /// <summary>The port <c>TICKETING_{NAME}_PORT</c> gives for resource <paramref name="name"/> (1-65535), else <paramref name="fallback"/>.</summary>
+    /// <exception cref="InvalidOperationException">The setting is not a port.</exception>
+    public static int PortSetting(this IDistributedApplicationBuilder builder, string name, int fallback)
+    {
+        var key = $"TICKETING_{name.ToUpperInvariant()}_PORT";
+        return builder.Configuration[key] switch
+        {
+            null or "" => fallback,
+            var given when int.TryParse(given, out var port) && port is > 0 and < 65536 => port,
+            var given => throw new InvalidOperationException($"{key}={given} is not a TCP port (1-65535)."),
+        };
+    }
+
+    /// <summary>
+    /// The outside server of <c>ConnectionStrings__{name}</c> when the AppHost's settings name one (Aspire's
+    /// <c>AddConnectionString</c>: nothing is started for it), else the local resource <paramref name="local"/> adds.
+    /// </summary>
+    public static IResourceBuilder<IResourceWithConnectionString> OutsideOr<T>(this IDistributedApplicationBuilder builder, string name,
+        Func<IResourceBuilder<T>> local) where T : IResourceWithConnectionString =>
+        builder.Configuration.GetConnectionString(name) is { Length: > 0 }
+            ? builder.AddConnectionString(name)
+            : (IResourceBuilder<IResourceWithConnectionString>)local();
+
+    /// <summary>
+    /// Passes every <c>Ticketing__*</c> setting of the AppHost (its environment and command line, e.g.
+    /// <c>Ticketing__Holds__Duration=00:00:30 ./run.sh</c>) and every <c>Logging__*</c> one to the project.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithTicketingSettings(this IResourceBuilder<ProjectResource> project)
+    {
+        var configuration = project.ApplicationBuilder.Configuration;
+        return project.WithEnvironment(context =>
+        {
+            foreach (var section in new[] { "Ticketing", "Logging" })
+            {
+                foreach (var (key, value) in configuration.GetSection(section).AsEnumerable())
+                {
+                    if (value is not null)
+                    {
+                        context.EnvironmentVariables[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>Runs <c>TICKETING_{NAME}_REPLICAS</c> instances of the project (1-10), else <paramref name="replicas"/>.</summary>
+    /// <exception cref="InvalidOperationException">The setting is not 1-10.</exception>
+    public static IResourceBuilder<ProjectResource> WithReplicasSetting(this IResourceBuilder<ProjectResource> project, int replicas)
+    {
+        var key = $"TICKETING_{project.Resource.Name.ToUpperInvariant()}_REPLICAS";
+        var given = project.ApplicationBuilder.Configuration[key];
+        var count = string.IsNullOrEmpty(given) ? replicas
+            : int.TryParse(given, out var n) && n is >= 1 and <= 10 ? n
+            : throw new InvalidOperationException($"{key}={given} is not a number of replicas (1-10).");
+        return count == 1 ? project : project.WithReplicas(count);
+    }
+
+    /// <summary>Serves the project on <c>TICKETING_{NAME}_PORT</c> when set (else its launch profile's port).</summary>
+    public static IResourceBuilder<ProjectResource> WithPortSetting(this IResourceBuilder<ProjectResource> project)
+    {
+        var port = project.ApplicationBuilder.PortSetting(project.Resource.Name, 0);
+        return port == 0 ? project : project.WithEndpoint("http", endpoint => endpoint.Port = port);
+    }
+
+    /// <summary>
+    /// Prints <c>==> {label} is ready: {url}</c> in the AppHost's console each time the project becomes healthy, so a newcomer
+    /// sees where the Web and the Api are without opening the dashboard.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithReadyAnnouncement(this IResourceBuilder<ProjectResource> project, string label)
+    {
+        project.ApplicationBuilder.Eventing.Subscribe<ResourceReadyEvent>(project.Resource, (ready, _) =>
+        {
+            var url = project.Resource.GetEndpoint("http").Url;
+            ready.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ticketing.AppHost")
+                .LogInformation("==> {Label} is ready: {Url}", label, url);
+            return Task.CompletedTask;
+        });
+        return project;
+    }
+}
