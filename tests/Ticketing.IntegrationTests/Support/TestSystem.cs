@@ -72,16 +72,24 @@ public sealed class TestSystem : IAsyncDisposable
 
     public ApiDriver Driver { get; }
 
+    /// <summary>The Aspire dashboard's address, when the system was started with it (its telemetry API is under <c>/api/telemetry</c>).</summary>
+    public Uri? DashboardUrl { get; private init; }
+
+    /// <summary>The key of the dashboard's telemetry API (header <c>x-api-key</c>), when the system was started with the dashboard.</summary>
+    public string? DashboardApiKey { get; private init; }
+
     /// <summary>
     /// Starts the AppHost's model as system <paramref name="name"/> with <paramref name="settings"/> (keys such as
     /// <c>Ticketing__Holds__Duration</c>, <c>TICKETING_API_REPLICAS</c> or <c>TICKETING_RESTARTS</c>) over the test run's
     /// defaults (admission every 100 ms, no dev catalog, restarts off). Without <paramref name="postgresOf"/> it starts its own
-    /// Postgres; with it, it uses a new database on that system's server. The Web is left out unless <paramref name="withWeb"/>.
+    /// Postgres; with it, it uses a new database on that system's server. The Web is left out unless <paramref name="withWeb"/>, the
+    /// Aspire dashboard (and the services' OTLP export to it) unless <paramref name="withDashboard"/>.
     /// Returns once the Api, the QueueWorker (and the Web) are healthy.
     /// </summary>
     /// <exception cref="InvalidOperationException">A resource did not start (its log is in <see cref="LogDirectory"/>).</exception>
     public static async Task<TestSystem> StartAsync(string name, IReadOnlyDictionary<string, string>? settings = null,
-        TestSystem? postgresOf = null, bool withWeb = false, Action<IDistributedApplicationTestingBuilder>? configure = null)
+        TestSystem? postgresOf = null, bool withWeb = false, Action<IDistributedApplicationTestingBuilder>? configure = null,
+        bool withDashboard = false)
     {
         Directory.CreateDirectory(LogDirectory);
         var dataDirectory = Path.Combine(RunDirectory, name);
@@ -107,7 +115,14 @@ public sealed class TestSystem : IAsyncDisposable
 
         // The AppHost's command line, as `dotnet run -- Key=Value` would give it (configuration keys use ':').
         string[] args = [.. configuration.Where(c => c.Value is not null).Select(c => $"{c.Key.Replace("__", ":")}={c.Value}")];
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Ticketing_AppHost>(args);
+        var dashboardApiKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        if (withDashboard)
+        {
+            args = [.. args, $"AppHost:DashboardApiKey={dashboardApiKey}"]; // the key of the dashboard's telemetry API (x-api-key)
+        }
+
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Ticketing_AppHost>(
+            new DistributedApplicationTestingBuilderOptions { EnableDashboard = withDashboard }, args);
         builder.Services.AddLogging(logging => logging.AddProvider(new FileLoggerProvider(Path.Combine(LogDirectory, $"{name}.log"))));
         if (!withWeb)
         {
@@ -145,12 +160,17 @@ public sealed class TestSystem : IAsyncDisposable
                 await app.ResourceNotifications.WaitForResourceHealthyAsync(service, timeout.Token);
             }
 
+            var dashboard = withDashboard ? await app.GetDashboardUrlAsync(timeout.Token) : null;
             return new TestSystem(name, app, dataDirectory,
                 outsidePostgres ?? (await app.GetConnectionStringAsync("ticketing"))!,
                 outsidePostgres is null ? await app.GetConnectionStringAsync("postgres") : null,
                 (await app.GetConnectionStringAsync("redis"))!,
                 (await app.GetConnectionStringAsync("kafka"))!,
-                withWeb);
+                withWeb)
+            {
+                DashboardUrl = dashboard is null ? null : new Uri(dashboard.GetLeftPart(UriPartial.Authority)),
+                DashboardApiKey = withDashboard ? dashboardApiKey : null,
+            };
         }
         catch (Exception ex)
         {
@@ -271,8 +291,9 @@ public sealed class DefaultSystem : IAsyncLifetime
         _custom.GetOrAdd(name, n => new Lazy<Task<TestSystem>>(() => StartSystemAsync(n, settings, withWeb))).Value;
 
     /// <summary>A new system of the caller's (dispose it), on the default system's Postgres; with a Web if <paramref name="withWeb"/>.</summary>
-    public Task<TestSystem> StartSystemAsync(string name, IReadOnlyDictionary<string, string>? settings = null, bool withWeb = false) =>
-        TestSystem.StartAsync(name, settings, postgresOf: System, withWeb: withWeb);
+    public Task<TestSystem> StartSystemAsync(string name, IReadOnlyDictionary<string, string>? settings = null, bool withWeb = false,
+        bool withDashboard = false) =>
+        TestSystem.StartAsync(name, settings, postgresOf: System, withWeb: withWeb, withDashboard: withDashboard);
 
     /// <summary>Creates database <paramref name="name"/> on the default system's Postgres server; returns its connection string.</summary>
     public Task<string> CreateDatabaseAsync(string name) => System.CreateDatabaseAsync(name);
