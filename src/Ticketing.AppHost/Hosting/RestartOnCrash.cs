@@ -95,7 +95,19 @@ public sealed class RestartOnCrash(
             var result = await commands.ExecuteCommandAsync(resourceId, KnownResourceCommands.StartCommand, cancellationToken);
             if (!result.Success)
             {
-                Say(resource, $"!!! {resourceId} could not be restarted: {result.Message}");
+                // Counted as one more crash: tried again after the next backoff, until the crash limit stops the run.
+                var crashes = _crashes.GetOrAdd(resourceId, _ => new Queue<DateTime>());
+                crashes.Enqueue(DateTime.UtcNow);
+                if (crashes.Count >= MaxCrashes)
+                {
+                    Say(resource, $"!!! {resourceId} could not be restarted {crashes.Count} times ({result.Message}); the run stops.");
+                    lifetime.StopApplication();
+                    return;
+                }
+
+                var next = DelayBefore(crashes.Count);
+                Say(resource, $"!!! {resourceId} could not be restarted ({result.Message}); trying again in {next.TotalSeconds:F0} s");
+                _ = RestartAsync(resource, resourceId, next, cancellationToken);
                 return;
             }
 
@@ -111,12 +123,38 @@ public sealed class RestartOnCrash(
                 Say(dependent, $"!!! {resourceId} is back; restarting {dependent.Name}, which must start over with it");
                 foreach (var instance in _states.Where(s => s.Value == KnownResourceStates.Running && IsInstanceOf(s.Key, dependent)).Select(s => s.Key).ToList())
                 {
-                    await commands.ExecuteCommandAsync(instance, KnownResourceCommands.RestartCommand, cancellationToken);
+                    var restarted = await commands.ExecuteCommandAsync(instance, KnownResourceCommands.RestartCommand, cancellationToken);
+                    if (!restarted.Success)
+                    {
+                        // DCP gives a stopping process a few seconds (SIGTERM), then reports failure and leaves it be; a process that
+                        // does not stop in time is killed (SIGKILL, the whole tree DCP reports for the instance) and started again.
+                        Say(dependent, $"!!! {instance} did not stop in time ({restarted.Message}); killing it and starting it again");
+                        KillProcessTree(instance);
+                        await commands.ExecuteCommandAsync(instance, KnownResourceCommands.StartCommand, cancellationToken);
+                    }
                 }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+    }
+
+    // The OS process DCP reports for the instance (its "executable.pid" property), with everything it started.
+    private void KillProcessTree(string instance)
+    {
+        if (notifications.TryGetCurrentState(instance, out var current)
+            && current.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is int pid)
+        {
+            try
+            {
+                using var process = System.Diagnostics.Process.GetProcessById(pid);
+                process.Kill(entireProcessTree: true);
+            }
+            catch (ArgumentException)
+            {
+                // It has exited by now.
+            }
         }
     }
 

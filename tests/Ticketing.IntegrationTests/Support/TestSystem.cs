@@ -149,6 +149,15 @@ public sealed class TestSystem : IAsyncDisposable
                     await database.ConnectionStringExpression.GetValueAsync(context.CancellationToken) + ";Maximum Pool Size=40");
         }
 
+        if (!withDashboard)
+        {
+            // Nothing receives telemetry: the services export none (Aspire sets the endpoint on every project; this runs after).
+            foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+            {
+                builder.CreateResourceBuilder(project).WithEnvironment(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
+            }
+        }
+
         configure?.Invoke(builder);
         var app = await builder.BuildAsync();
         try

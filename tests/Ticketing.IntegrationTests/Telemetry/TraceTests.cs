@@ -21,8 +21,7 @@ public class TraceTests(DefaultSystem fixture)
             // one request turns its category up, as here.
             ["Logging__LogLevel__QueueEndpoints"] = "Debug",
         }, withDashboard: true);
-        using var telemetry = new HttpClient { BaseAddress = system.DashboardUrl, Timeout = TimeSpan.FromSeconds(10) };
-        telemetry.DefaultRequestHeaders.Add("x-api-key", system.DashboardApiKey);
+        using var telemetry = new DashboardTelemetry(system.DashboardUrl!, system.DashboardApiKey!);
         var api = system.Driver;
         var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
         var user = await api.CreateUserAsync(initialBalance: 500_000);
@@ -39,7 +38,7 @@ public class TraceTests(DefaultSystem fixture)
         await api.WaitUntilActiveAsync(user, ticket);
 
         // Spans arrive in export batches, in any order: wait for every one the assertions need.
-        var spans = await EventuallyAsync(() => SpansAsync(telemetry, $"/api/telemetry/traces/{joinTrace}"), s =>
+        var spans = await EventuallyAsync(() => telemetry.SpansAsync($"/api/telemetry/traces/{joinTrace}"), s =>
             s.Any(x => x.Service == "api" && x.Kind == SpanKind.Server) && s.Any(x => x.Kind == SpanKind.Producer) && s.Any(x => x.Name == "EVALSHA join")
             && s.Any(x => x.Service == "queueworker" && x.Name.EndsWith(" receive", StringComparison.Ordinal))
             && s.Any(x => x.Service == "queueworker" && x.Name.EndsWith(" process", StringComparison.Ordinal)));
@@ -56,10 +55,10 @@ public class TraceTests(DefaultSystem fixture)
         process.ParentSpanId.ShouldBe(receive.SpanId);
 
         // The worker's admission batch (a trace of its own) links back to the joins it admitted, and its Redis call is a child span.
-        var batches = await EventuallyAsync(() => SpansAsync(telemetry, "/api/telemetry/spans?resource=queueworker&search=admit&limit=500"),
+        var batches = await EventuallyAsync(() => telemetry.SpansAsync("/api/telemetry/spans?resource=queueworker&search=admit&limit=500"),
             b => b.Any(s => s.Name == "admit" && s.Links.Contains(receive.SpanId)));
         var admit = batches.First(s => s.Name == "admit" && s.Links.Contains(receive.SpanId));
-        await EventuallyAsync(() => SpansAsync(telemetry, $"/api/telemetry/traces/{admit.TraceId}"),
+        await EventuallyAsync(() => telemetry.SpansAsync($"/api/telemetry/traces/{admit.TraceId}"),
             t => t.Any(s => s.Name == "EVALSHA admit" && s.ParentSpanId == admit.SpanId));
 
         // A payment's trace reaches Postgres.
@@ -70,24 +69,20 @@ public class TraceTests(DefaultSystem fixture)
         pay.Headers.Add("X-Queue-Token", ticket.Token);
         pay.Headers.Add("traceparent", $"00-{payTrace}-{ActivitySpanId.CreateRandom()}-01");
         await (await api.Http.SendAsync(pay)).ShouldHaveStatusAsync(HttpStatusCode.Created);
-        var paySpans = await EventuallyAsync(() => SpansAsync(telemetry, $"/api/telemetry/traces/{payTrace}"), s =>
+        var paySpans = await EventuallyAsync(() => telemetry.SpansAsync($"/api/telemetry/traces/{payTrace}"), s =>
             s.Any(IsPostgres) && s.Any(x => x.Kind == SpanKind.Server) && s.Any(x => x.Name == "EVALSHA hold-claim"));
         paySpans.ShouldContain(s => s.Kind == SpanKind.Server && s.Name.Contains("/api/payments", StringComparison.Ordinal));
         paySpans.ShouldContain(s => IsPostgres(s) && s.Attributes.GetValueOrDefault("db.query.text", s.Attributes.GetValueOrDefault("db.statement", "")).Contains("INSERT INTO reservations", StringComparison.Ordinal),
             "the payment's one statement (debit, reservation, payment and history row) is a Postgres span");
 
         // Logs are exported too and carry the trace id of their request.
-        await EventuallyAsync(async () => LogMessages(await GetAsync(telemetry, $"/api/telemetry/logs?traceId={joinTrace}&resource=api")),
+        await EventuallyAsync(() => telemetry.LogMessagesAsync($"/api/telemetry/logs?traceId={joinTrace}&resource=api"),
             logs => logs.Any(m => m.StartsWith("Join ", StringComparison.Ordinal)));
 
         // Health requests are left out of traces.
-        (await SpansAsync(telemetry, "/api/telemetry/spans?resource=api&limit=1000")).ShouldNotContain(s => s.Name.Contains("/health", StringComparison.Ordinal));
+        (await telemetry.SpansAsync("/api/telemetry/spans?resource=api&limit=1000")).ShouldNotContain(s => s.Name.Contains("/health", StringComparison.Ordinal));
         // And the dashboard knows every service as a resource with traces.
-        var resources = (await GetAsync(telemetry, "/api/telemetry/resources")).AsArray();
-        foreach (var service in new[] { "api", "queueworker" })
-        {
-            resources.ShouldContain(r => r!["name"]!.GetValue<string>() == service && r["hasTraces"]!.GetValue<bool>());
-        }
+        (await telemetry.ResourcesWithTracesAsync()).ShouldBe(["api", "queueworker"], ignoreOrder: true);
 
         // Without its key the telemetry API answers nothing.
         using var stranger = new HttpClient { BaseAddress = system.DashboardUrl };
@@ -96,76 +91,8 @@ public class TraceTests(DefaultSystem fixture)
         (await stranger.GetAsync("/api/telemetry/resources")).StatusCode.ShouldBeOneOf(HttpStatusCode.Unauthorized, HttpStatusCode.Forbidden);
     }
 
-    private enum SpanKind
-    {
-        Unspecified = 0,
-        Internal = 1,
-        Server = 2,
-        Client = 3,
-        Producer = 4,
-        Consumer = 5,
-    }
-
-    /// <summary>One span of the dashboard's OTLP JSON, flattened: its service (resource attribute <c>service.name</c>) and string attributes.</summary>
-    private sealed record Span(string Service, string TraceId, string SpanId, string? ParentSpanId, string Name, SpanKind Kind,
-        Dictionary<string, string> Attributes, List<string> Links);
-
     private static bool IsPostgres(Span span) =>
         span.Attributes.GetValueOrDefault("db.system") == "postgresql" || span.Attributes.GetValueOrDefault("db.system.name") == "postgresql";
-
-    private static async Task<JsonNode> GetAsync(HttpClient telemetry, string path)
-    {
-        using var response = await telemetry.GetAsync(path);
-        if (response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return new JsonObject(); // a trace or resource the dashboard has not seen yet
-        }
-
-        response.StatusCode.ShouldBe(HttpStatusCode.OK, $"GET {path}: {await response.Content.ReadAsStringAsync()}");
-        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-    }
-
-    // resourceSpans[].resource.attributes (service.name) and scopeSpans[].spans[] of an OTLP JSON answer ("data" of the API's envelope).
-    private static async Task<List<Span>> SpansAsync(HttpClient telemetry, string path)
-    {
-        var answer = await GetAsync(telemetry, path);
-        var spans = new List<Span>();
-        foreach (var resource in answer["data"]?["resourceSpans"]?.AsArray() ?? [])
-        {
-            var service = Attributes(resource!["resource"]?["attributes"]).GetValueOrDefault("service.name", "");
-            foreach (var scope in resource["scopeSpans"]?.AsArray() ?? [])
-            {
-                foreach (var span in scope!["spans"]?.AsArray() ?? [])
-                {
-                    spans.Add(new Span(service, span!["traceId"]!.GetValue<string>(), span["spanId"]!.GetValue<string>(),
-                        span["parentSpanId"]?.GetValue<string>() is { Length: > 0 } parent ? parent : null,
-                        span["name"]!.GetValue<string>(), (SpanKind)(span["kind"]?.GetValue<int>() ?? 0), Attributes(span["attributes"]),
-                        [.. (span["links"]?.AsArray() ?? []).Select(l => l!["spanId"]!.GetValue<string>())]));
-                }
-            }
-        }
-
-        return spans;
-    }
-
-    private static List<string> LogMessages(JsonNode answer) =>
-        [.. (answer["data"]?["resourceLogs"]?.AsArray() ?? [])
-            .SelectMany(r => r!["scopeLogs"]?.AsArray() ?? [])
-            .SelectMany(s => s!["logRecords"]?.AsArray() ?? [])
-            .Select(l => l!["body"]?["stringValue"]?.GetValue<string>() ?? "")];
-
-    // OTLP JSON key/value pairs; values of any scalar type as their text.
-    private static Dictionary<string, string> Attributes(JsonNode? attributes)
-    {
-        var result = new Dictionary<string, string>();
-        foreach (var attribute in attributes?.AsArray() ?? [])
-        {
-            var value = attribute!["value"]?.AsObject().FirstOrDefault().Value;
-            result[attribute["key"]!.GetValue<string>()] = value?.ToString() ?? "";
-        }
-
-        return result;
-    }
 
     private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)
     {
