@@ -28,14 +28,6 @@ public static class ProblemDetailsSetup
         return services;
     }
 
-    /// <summary>Npgsql's transient failures (SQLSTATE classes 08, 53, 57P0x; pool timeouts) and Redis connection or timeout errors.</summary>
-    private static bool IsDependencyUnavailable(Exception exception) => exception switch
-    {
-        Npgsql.NpgsqlException { IsTransient: true } => true,
-        StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException => true,
-        _ => exception.InnerException is { } inner && IsDependencyUnavailable(inner),
-    };
-
     /// <summary>
     /// The Api speaks JSON only, and API.md promises <c>application/problem+json</c> with a <c>code</c> on every 4xx/5xx, so a
     /// problem is written as JSON whatever the request's <c>Accept</c> header says (ASP.NET Core's default writer declines
@@ -71,7 +63,7 @@ public static class ProblemDetailsSetup
                 title = status == StatusCodes.Status413PayloadTooLarge ? "The request body is too large" : "The request is malformed";
                 logger.LogInformation("Rejected a malformed request to {Path}: {Reason}", httpContext.Request.Path, bad.Message);
             }
-            else if (IsDependencyUnavailable(exception))
+            else if (DependencyFailures.IsUnavailable(exception))
             {
                 // Postgres refusing connections (too many clients, starting up, pool exhausted) or Redis unreachable/slow: the
                 // request did nothing it could not undo (effects commit in one transaction), so the honest answer is "retry".
