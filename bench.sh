@@ -48,11 +48,15 @@ steps="$work/steps.jsonl"
 
 export TICKETING_DATA_DIR="$work/data"
 export TICKETING_POSTGRES_PORT=$((PORT_BASE + 1)) TICKETING_REDIS_PORT=$((PORT_BASE + 2)) TICKETING_API_PORT=$((PORT_BASE + 3))
-export TICKETING_QUEUEWORKER_PORT=$((PORT_BASE + 4)) TICKETING_WEB_PORT=$((PORT_BASE + 5)) TICKETING_DASHBOARD_PORT=$((PORT_BASE + 6))
+export TICKETING_QUEUEWORKER_PORT=$((PORT_BASE + 4)) TICKETING_WEB_PORT=$((PORT_BASE + 5)) TICKETING_KAFKA_PORT=$((PORT_BASE + 8))
 hello_port=$((PORT_BASE + 7))
+# The AppHost's own endpoints, as run.sh's launch profile "http" gives them, on the bench's ports: the Aspire dashboard, its OTLP
+# receiver and its resource service.
+export DOTNET_ENVIRONMENT=Development ASPIRE_ALLOW_UNSECURED_TRANSPORT=true ASPNETCORE_URLS="http://127.0.0.1:$((PORT_BASE + 6))"
+export ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL="http://127.0.0.1:$((PORT_BASE + 9))" ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL="http://127.0.0.1:$((PORT_BASE + 10))"
 # Crowd settings: everyone who joins is admitted at once, so the paths behind the waiting room can be driven.
 export Ticketing__Queue__ActiveCapacity=1000000 Ticketing__Queue__AdmissionBatchSize=10000
-# Traces of 1 request in 100 are recorded and exported to the developer view, as a production crowd would sample them (the
+# Traces of 1 request in 100 are recorded and exported to the Aspire dashboard, as a production crowd would sample them (the
 # OpenTelemetry SDK's standard sampler variables; parent-based, so a sampled request is whole across services). Metrics and
 # logs are exported as usual. BENCH_TRACE_RATIO=1 records every request's trace, as ./run.sh does.
 # The JIT writes /tmp/perf-<pid>.map, so perf names .NET frames (W^X off, or JIT code sits in an unnamed double mapping).
@@ -71,6 +75,8 @@ cleanup() {
     echo "==> stopping the system"
     kill -TERM "$apphost_pid"
     wait "$apphost_pid" 2>/dev/null || true
+    # DCP stops what it ran (the servers included) once the AppHost is gone: wait for Postgres to close before deleting its folder.
+    for _ in $(seq 1 60); do (exec 3<>"/dev/tcp/127.0.0.1/$TICKETING_POSTGRES_PORT") 2>/dev/null || break; sleep 0.5; done
   fi
   rm -rf "$work"
 }
@@ -79,14 +85,17 @@ trap cleanup EXIT
 echo "==> starting the system (log: $work/apphost.log)"
 dotnet src/Ticketing.AppHost/bin/Release/net10.0/Ticketing.AppHost.dll >"$work/apphost.log" 2>&1 &
 apphost_pid=$!
+ready='==> Web (open this) is ready' # the AppHost says so once every resource the Web waits for is healthy
 for _ in $(seq 1 120); do
-  grep -q '^\[apphost\] Running\.' "$work/apphost.log" && break
+  grep -q "$ready" "$work/apphost.log" && break
   kill -0 "$apphost_pid" 2>/dev/null || { tail -30 "$work/apphost.log"; echo "error: the system did not start" >&2; exit 1; }
   sleep 1
 done
-grep -q '^\[apphost\] Running\.' "$work/apphost.log" || { echo "error: the system was not up after 120 s" >&2; exit 1; }
+grep -q "$ready" "$work/apphost.log" || { echo "error: the system was not up after 120 s" >&2; exit 1; }
 
-password=$(jq -r '.PostgresPassword // .postgresPassword // empty' "$TICKETING_DATA_DIR/secrets.json")
+password=$(jq -r '.PostgresPassword // empty' "$TICKETING_DATA_DIR/secrets.json")
+# Redis asks for its generated password (redis-cli and redis-benchmark read it from -a).
+redis_auth=(-a "$(jq -r '.RedisPassword // empty' "$TICKETING_DATA_DIR/secrets.json")" --no-auth-warning)
 psql_q() { PGPASSWORD="$password" psql -h 127.0.0.1 -p "$TICKETING_POSTGRES_PORT" -U postgres -d ticketing -At -c "$1"; }
 
 echo "==> starting the Kestrel hello-world ceiling on :$hello_port"
@@ -136,7 +145,7 @@ ticks_of() { local t=0 p; for p in "$@"; do [[ -r /proc/$p/stat ]] && t=$((t + $
 cpu_parts() { # prints "api queueworker apphost redis postgres" tick counts
   local postmaster
   postmaster=$(pgrep -f "postgres.* -p $TICKETING_POSTGRES_PORT" | head -1)
-  echo "$(ticks_of $(pgrep -f 'Ticketing.Api.dll')) $(ticks_of $(pgrep -f 'Ticketing.QueueWorker.dll')) $(ticks_of $(pgrep -f 'Ticketing.AppHost.dll'))" \
+  echo "$(ticks_of $(pgrep -f 'net10.0/Ticketing.Api$')) $(ticks_of $(pgrep -f 'net10.0/Ticketing.QueueWorker$')) $(ticks_of $(pgrep -f 'Ticketing.AppHost.dll') $(pgrep -f 'tools/dcp ') $(pgrep -f 'tools/Aspire.Dashboard'))" \
     "$(ticks_of $(pgrep -f "redis-server.*:$TICKETING_REDIS_PORT")) $(ticks_of "$postmaster" $(pgrep -P "$postmaster"))"
 }
 
@@ -146,10 +155,10 @@ run_wrk() {
   local name=$1 script=$2 line perf_pid="" before after wrk_ticks
   printf '  %-34s ' "$name"
   before=$(cpu_parts)
-  redis-cli -p "$TICKETING_REDIS_PORT" CONFIG RESETSTAT >/dev/null
+  redis-cli "${redis_auth[@]}" -p "$TICKETING_REDIS_PORT" CONFIG RESETSTAT >/dev/null
   if [[ $PROFILE == 1 ]]; then
     # The Api's own threads only, sampled 499 times a second with call stacks, over the middle of the step.
-    (sleep 1; perf record -q -F 499 -g -p "$(pgrep -f 'Ticketing.Api.dll' | head -1)" -o "$work/perf.data" -- sleep $((SECONDS_PER_STEP - 2)) >/dev/null 2>&1) &
+    (sleep 1; perf record -q -F 499 -g -p "$(pgrep -f 'net10.0/Ticketing.Api$' | head -1)" -o "$work/perf.data" -- sleep $((SECONDS_PER_STEP - 2)) >/dev/null 2>&1) &
     perf_pid=$!
   fi
   wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_STEP}s" --latency -s "$script" "$A" >"$work/wrk.out" &
@@ -164,7 +173,7 @@ run_wrk() {
     . + { cpu_us_per_request: { api: us($a[0] - $b[0]), queueworker: us($a[1] - $b[1]), apphost: us($a[2] - $b[2]),
                                 redis: us($a[3] - $b[3]), postgres: us($a[4] - $b[4]), wrk: us($wrk) } }' <<<"$line")
   # Redis's own time per command of the step (INFO commandstats), per request of the step.
-  line=$(redis-cli -p "$TICKETING_REDIS_PORT" INFO commandstats | tr -d '\r' | grep '^cmdstat_' \
+  line=$(redis-cli "${redis_auth[@]}" -p "$TICKETING_REDIS_PORT" INFO commandstats | tr -d '\r' | grep '^cmdstat_' \
     | sed -E 's/^cmdstat_([^:]+):calls=([0-9]+),usec=([0-9]+).*/\1 \2 \3/' \
     | jq -R -s -c --argjson step "$line" '
       [split("\n")[] | select(length > 0) | split(" ") | {command: .[0], calls: (.[1] | tonumber), usec: (.[2] | tonumber)}]
@@ -213,7 +222,7 @@ LUA
 if [[ $ONLY != streams ]]; then
 echo "==> ceilings (same run, same machine)"
 printf '  %-34s ' "redis-benchmark SET NX PX"
-redis_rps=$(redis-benchmark -p "$TICKETING_REDIS_PORT" -c "$CONNECTIONS" -n 1000000 -r 1000000 -q SET 'bench:__rand_int__' v NX PX 300000 \
+redis_rps=$(redis-benchmark "${redis_auth[@]}" -p "$TICKETING_REDIS_PORT" -c "$CONNECTIONS" -n 1000000 -r 1000000 -q SET 'bench:__rand_int__' v NX PX 300000 \
   | tr '\r' '\n' | grep -o '[0-9.]* requests per second' | tail -1 | cut -d' ' -f1)
 echo "$redis_rps ops/s"
 printf '  %-34s ' "Kestrel hello-world JSON"
@@ -244,7 +253,7 @@ rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 streams_json='{}'
 if ((STREAMS > 0)); then
   echo "==> live streams: $STREAMS streams held open on the Api while the heartbeat is measured (ulimit -n $(ulimit -n))"
-  api_pid=$(pgrep -f 'Ticketing.Api.dll' | head -1)
+  api_pid=$(pgrep -f 'net10.0/Ticketing.Api$' | head -1)
   step "GET /api/concerts/{id}/queue (before the streams)" GET "/api/concerts/$concert/queue" "" 0
   rss_before=$(rss_kb "$api_pid")
   dotnet bench/Ticketing.Bench.Crowd/bin/Release/net10.0/Ticketing.Bench.Crowd.dll streams "127.0.0.1:$TICKETING_REDIS_PORT" \
@@ -312,7 +321,7 @@ run_wrk "POST /api/concerts/{id}/queue (join)" "$work/joins.lua"
 # admitted it (admittedAt), both Unix ms on this machine's clock.
 active_lists=$(sed 's/-//g; s/.*/wr:&:active/' "$work/join-concerts.txt" | tr '\n' ' ')
 # shellcheck disable=SC2086
-redis-cli -p "$TICKETING_REDIS_PORT" --raw EVAL "
+redis-cli "${redis_auth[@]}" -p "$TICKETING_REDIS_PORT" --raw EVAL "
   local d = {}
   for _, key in ipairs(KEYS) do
     for _, id in ipairs(redis.call('ZRANGE', key, 0, -1)) do
@@ -337,7 +346,7 @@ head -n "$PAYERS" "$work/crowd-users.txt" | xargs -P 8 -L1 sh -c '
   echo "$3 $queue"' "$A" "$pay_concert" >"$work/payers.txt"
 [[ $(wc -l <"$work/payers.txt") -eq $PAYERS ]] || { echo "error: only $(wc -l <"$work/payers.txt") of $PAYERS payers joined" >&2; exit 1; }
 for _ in $(seq 1 50); do
-  [[ $(redis-cli -p "$TICKETING_REDIS_PORT" ZCARD "wr:${pay_concert//-/}:active") -eq $PAYERS ]] && break
+  [[ $(redis-cli "${redis_auth[@]}" -p "$TICKETING_REDIS_PORT" ZCARD "wr:${pay_concert//-/}:active") -eq $PAYERS ]] && break
   sleep 0.2
 done
 { lua_table payers "$work/payers.txt" 1 2; lua_table schedules "$work/pay-schedules.txt" 1; } >"$work/payers.lua"

@@ -1,4 +1,6 @@
-using System.Security.Cryptography;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
@@ -13,7 +15,9 @@ using Ticketing.Api.Data;
 using Ticketing.Api.Data.Model;
 using Ticketing.Api.Holds;
 using Ticketing.Api.Idempotency;
-using Ticketing.Hosting;
+using Ticketing.AppHost.Hosting;
+
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")] // the AppHost runs Debian's Postgres
 
 BenchmarkSwitcher.FromAssembly(typeof(HotPaths).Assembly).Run(args,
     ManualConfig.Create(DefaultConfig.Instance).AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance)));
@@ -21,7 +25,8 @@ BenchmarkSwitcher.FromAssembly(typeof(HotPaths).Assembly).Run(args,
 /// <summary>
 /// The Api's hot paths as the Api runs them (hand-written SQL through the pooled context's connection:
 /// <see cref="BalanceLedger"/>; the hold path's seat lookup, measured here before, now reads the in-memory catalog) against the same work in EF Core LINQ, one operation at a time on one connection, against a
-/// throw-away Postgres from Debian's binaries (fsync off, as the integration tests run it). Both variants lease a context
+/// throw-away Postgres from Debian's binaries (fsync off, as the integration tests run it): the AppHost's own Postgres resource,
+/// started alone through Aspire.Hosting.Testing. Both variants lease a context
 /// from the same pool, so the difference is the query pipeline, not the set-up.
 /// </summary>
 [MemoryDiagnoser]
@@ -31,7 +36,7 @@ public class HotPaths
     private static readonly Guid UserId = Guid.CreateVersion7();
     private const string Key = "bench-key";
 
-    private PostgresServer _postgres = null!;
+    private DistributedApplication _postgres = null!;
     private NpgsqlDataSource _dataSource = null!;
     private PooledDbContextFactory<TicketingDbContext> _contexts = null!;
     private string _folder = "";
@@ -47,10 +52,23 @@ public class HotPaths
     {
         // One throw-away server per benchmark (BenchmarkDotNet runs each benchmark's set-up and clean-up once).
         _folder = Path.Combine("/var/tmp", $"ticketing-bench-{Guid.NewGuid():N}");
-        _postgres = await PostgresServer.StartAsync(
-            new PostgresServerOptions(Path.Combine(_folder, "postgres"), FreePort.Next(), Convert.ToHexString(RandomNumberGenerator.GetBytes(16)), Durable: false),
-            _ => { });
-        _dataSource = NpgsqlDataSource.Create(_postgres.ConnectionString);
+        var port = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        port.Start();
+        var postgresPort = ((System.Net.IPEndPoint)port.LocalEndpoint).Port;
+        port.Stop();
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Ticketing_AppHost>(
+            [$"TICKETING_DATA_DIR={_folder}", $"TICKETING_POSTGRES_PORT={postgresPort}"]);
+        foreach (var other in builder.Resources.Where(r => r is not (PostgresServerResource or PostgresDatabaseResource or ParameterResource)).ToList())
+        {
+            builder.Resources.Remove(other); // Postgres alone
+        }
+
+        builder.Resources.OfType<PostgresServerResource>().Single().Durable = false;
+        _postgres = await builder.BuildAsync();
+        await _postgres.StartAsync();
+        await _postgres.ResourceNotifications.WaitForResourceHealthyAsync("ticketing");
+        var connectionString = await _postgres.GetConnectionStringAsync("ticketing");
+        _dataSource = NpgsqlDataSource.Create(connectionString!);
         _contexts = new PooledDbContextFactory<TicketingDbContext>(
             new DbContextOptionsBuilder<TicketingDbContext>().UseNpgsql(_dataSource).Options);
         DateTimeOffsetHandler.Register();
@@ -74,7 +92,14 @@ public class HotPaths
     {
         await _dataSource.DisposeAsync();
         await _postgres.DisposeAsync();
-        Directory.Delete(_folder, recursive: true);
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Postgres's files belong to its OS user until DCP has stopped it; /var/tmp is cleaned by the system.
+        }
     }
 
     [Benchmark(Description = "charge: SQL (UPDATE..RETURNING, INSERT, key UPDATE in one tx, as the Api)")]

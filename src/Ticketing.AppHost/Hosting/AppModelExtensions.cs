@@ -31,13 +31,41 @@ public static class AppModelExtensions
 
     /// <summary>
     /// Passes every <c>Ticketing__*</c> setting of the AppHost (its environment and command line, e.g.
-    /// <c>Ticketing__Holds__Duration=00:00:30 ./run.sh</c>) and every <c>Logging__*</c> one to the project.
+    /// <c>Ticketing__Holds__Duration=00:00:30 ./run.sh</c>) and every <c>Logging__*</c> one to the project, and the telemetry
+    /// settings an operator gives the run:
+    /// <list type="bullet">
+    /// <item><c>TICKETING_OTLP_ENDPOINT</c> (with <c>TICKETING_OTLP_PROTOCOL</c>, <c>grpc</c> or <c>http/protobuf</c>, default
+    /// <c>grpc</c>, and <c>TICKETING_OTLP_HEADERS</c>, <c>key=value,…</c>): the services export traces, metrics and logs to that
+    /// outside OpenTelemetry collector instead of the Aspire dashboard (which keeps the resources and console logs);</item>
+    /// <item><c>OTEL_TRACES_SAMPLER</c> and <c>OTEL_TRACES_SAMPLER_ARG</c> (the OpenTelemetry SDK's standard sampler variables):
+    /// replace Aspire's development default (<c>always_on</c>), e.g. <c>parentbased_traceidratio</c> with <c>0.01</c>.</item>
+    /// </list>
+    /// Aspire sets each project's OTLP variables when it is added; this callback runs later, so these win.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithTicketingSettings(this IResourceBuilder<ProjectResource> project)
     {
         var configuration = project.ApplicationBuilder.Configuration;
         return project.WithEnvironment(context =>
         {
+            if (configuration["TICKETING_OTLP_ENDPOINT"] is { Length: > 0 } collector)
+            {
+                context.EnvironmentVariables["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector;
+                context.EnvironmentVariables["OTEL_EXPORTER_OTLP_PROTOCOL"] = configuration["TICKETING_OTLP_PROTOCOL"] is { Length: > 0 } protocol ? protocol : "grpc";
+                context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_HEADERS"); // the dashboard's API key is not the collector's
+                if (configuration["TICKETING_OTLP_HEADERS"] is { Length: > 0 } headers)
+                {
+                    context.EnvironmentVariables["OTEL_EXPORTER_OTLP_HEADERS"] = headers;
+                }
+            }
+
+            foreach (var name in new[] { "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG" })
+            {
+                if (configuration[name] is { Length: > 0 } value)
+                {
+                    context.EnvironmentVariables[name] = value;
+                }
+            }
+
             foreach (var section in new[] { "Ticketing", "Logging" })
             {
                 foreach (var (key, value) in configuration.GetSection(section).AsEnumerable())

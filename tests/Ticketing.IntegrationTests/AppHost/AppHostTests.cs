@@ -13,95 +13,68 @@ namespace Ticketing.IntegrationTests.AppHost;
 public class AppHostTests(DefaultSystem fixture, ITestOutputHelper output)
 {
     [Fact]
-    public async Task The_apphost_brings_every_resource_up_with_the_dashboard_and_ctrl_c_leaves_no_process_or_port_behind()
+    public async Task A_run_brings_everything_up_with_the_dashboard_a_sigkill_leaves_nothing_behind_and_the_next_run_puts_the_waiting_back_in_order()
     {
-        await using var run = AppHostProcess.Start();
-        await run.WaitReadyAsync();
-        var processes = ProcessTree.OfAppHost(run.Process.Id);
-        var commands = string.Join('\n', processes.Select(ProcessTree.CommandLine));
-        foreach (var expected in new[] { "dcp", "Aspire.Dashboard", "postgres", "redis-server", "Ticketing.DevBroker", "Ticketing.Api", "Ticketing.QueueWorker", "Ticketing.Web" })
-        {
-            commands.ShouldContain(expected, Case.Sensitive, $"{expected} runs under the AppHost");
-        }
-
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var api = run.Url("api");
-        JsonNode.Parse(await http.GetStringAsync(new Uri(api, "/api/concerts")))!.AsArray().Count.ShouldBeGreaterThanOrEqualTo(3, "the dev catalog is seeded before the Api serves");
-        foreach (var service in new[] { "api", "queueworker", "web" })
-        {
-            (await http.GetAsync(new Uri(run.Url(service), "/health"))).StatusCode.ShouldBe(HttpStatusCode.OK, $"{service} is healthy");
-            (await http.GetAsync(new Uri(run.Url(service), "/alive"))).StatusCode.ShouldBe(HttpStatusCode.OK);
-        }
-
-        (await http.GetAsync(new Uri(api, "/openapi/v1.json"))).StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await http.GetAsync(run.Url("web"))).StatusCode.ShouldBe(HttpStatusCode.OK);
-
-        // The console shows the dashboard's sign-in URL (a browser token), the Api and the Web where a newcomer sees them.
-        var signIn = System.Text.RegularExpressions.Regex.Match(run.Output, $@"http://127\.0\.0\.1:{run.Ports["DASHBOARD"]}/login\?t=[0-9a-f]+");
-        signIn.Success.ShouldBeTrue($"the sign-in URL is printed:{Environment.NewLine}{run.Tail}");
-        run.Output.ShouldContain($"==> Api (OpenAPI at /openapi/v1.json, Swagger UI at /swagger) is ready: {api.ToString().TrimEnd('/')}");
-        var page = await http.GetAsync(signIn.Value);
-        page.StatusCode.ShouldBe(HttpStatusCode.OK, "the token signs the browser in");
-
-        // The services export to the dashboard: a page of the Web calls the Api in the same trace.
-        using var telemetry = new DashboardTelemetry(run.DashboardUrl, run.DashboardApiKey);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        bool crossed;
-        do
-        {
-            await http.GetStringAsync(run.Url("web"));
-            await Task.Delay(500);
-            var webCalls = (await telemetry.SpansAsync("/api/telemetry/spans?resource=web&limit=500")).Where(s => s.Kind == SpanKind.Client).Select(s => s.SpanId).ToHashSet();
-            crossed = (await telemetry.SpansAsync("/api/telemetry/spans?resource=api&limit=500")).Any(s => s.Kind == SpanKind.Server && s.ParentSpanId is { } parent && webCalls.Contains(parent));
-        }
-        while (!crossed && DateTime.UtcNow < deadline);
-        crossed.ShouldBeTrue("an Api request is the child of the Web's call in one trace");
-        (await telemetry.ResourcesWithTracesAsync()).ShouldContain("web");
-
-        var stopped = await run.StopAsync();
-        output.WriteLine($"Ctrl+C: every process of the run ended and every port closed after {stopped.TotalSeconds:F1} s");
-        processes.Count.ShouldBeGreaterThanOrEqualTo(8, "StopAsync watched the whole run");
-    }
-
-    [Fact]
-    public async Task An_apphost_killed_with_sigkill_leaves_no_process_or_port_within_30_s_and_the_next_run_starts()
-    {
-        // Two Api replicas (WithReplicas): one more child to leave behind.
-        await using var first = AppHostProcess.Start(new Dictionary<string, string?> { ["TICKETING_API_REPLICAS"] = "2" });
-        await first.WaitReadyAsync();
-        var processes = ProcessTree.OfAppHost(first.Process.Id);
-        processes.Count(p => ProcessTree.CommandLine(p).Contains("Ticketing.Api.dll", StringComparison.Ordinal) || ProcessTree.CommandLine(p).EndsWith("Ticketing.Api", StringComparison.Ordinal))
-            .ShouldBeGreaterThanOrEqualTo(2, "two Api replicas run");
-
-        // A closed terminal, an OOM kill or a CI timeout: no chance to stop anything in order. DCP watches the AppHost's pid.
-        var cleanedUp = await first.KillAsync();
-        output.WriteLine($"SIGKILL of the AppHost: everything it started was gone after {cleanedUp.TotalSeconds:F1} s");
-
-        // The next run on the same data folder starts (Postgres recovers from the crash), and stops cleanly.
-        await using var second = AppHostProcess.Start(reuse: first);
-        await second.WaitReadyAsync();
-        using var http = new HttpClient();
-        (await http.GetAsync(new Uri(second.Url("api"), "/health"))).StatusCode.ShouldBe(HttpStatusCode.OK);
-        await second.StopAsync();
-    }
-
-    [Fact]
-    public async Task After_a_restart_on_the_same_data_the_people_waiting_are_back_in_line_in_their_order_and_the_active_stay_active()
-    {
-        // The dev broker's log does not survive a restart; Redis's lines do. Capacity 1: one ACTIVE, three WAITING.
+        // Two Api replicas (WithReplicas, behind DCP's proxy); capacity 1, so one person is ACTIVE and three are WAITING.
         var settings = new Dictionary<string, string?>
         {
+            ["TICKETING_API_REPLICAS"] = "2",
             ["Ticketing__Queue__ActiveCapacity"] = "1",
             ["Ticketing__Queue__AdmissionInterval"] = "00:00:00.200",
         };
         await using var first = AppHostProcess.Start(settings);
         await first.WaitReadyAsync();
+        var processes = ProcessTree.OfAppHost(first.Process.Id);
+        var commands = processes.Select(ProcessTree.CommandLine).ToList();
+        foreach (var expected in new[] { "tools/dcp", "Aspire.Dashboard", "postgres -D", "redis-server", "Ticketing.DevBroker", "Ticketing.QueueWorker", "Ticketing.Web" })
+        {
+            commands.ShouldContain(c => c.Contains(expected, StringComparison.Ordinal), $"{expected} runs under the AppHost");
+        }
+
+        commands.Count(c => c.EndsWith("net10.0/Ticketing.Api", StringComparison.Ordinal)).ShouldBe(2, "two Api replicas run");
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var apiUrl = first.Url("api");
+        JsonNode.Parse(await http.GetStringAsync(new Uri(apiUrl, "/api/concerts")))!.AsArray().Count.ShouldBeGreaterThanOrEqualTo(3, "the dev catalog is seeded before the Api serves");
+        foreach (var service in new[] { "api", "queueworker", "web" })
+        {
+            (await http.GetAsync(new Uri(first.Url(service), "/health"))).StatusCode.ShouldBe(HttpStatusCode.OK, $"{service} is healthy");
+            (await http.GetAsync(new Uri(first.Url(service), "/alive"))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        (await http.GetAsync(new Uri(apiUrl, "/openapi/v1.json"))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await http.GetAsync(first.Url("web"))).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        // The console shows the dashboard's sign-in URL (a browser token), the Api and the Web where a newcomer sees them.
+        var signIn = System.Text.RegularExpressions.Regex.Match(first.Output, $@"http://127\.0\.0\.1:{first.Ports["DASHBOARD"]}/login\?t=[0-9a-f]+");
+        signIn.Success.ShouldBeTrue($"the sign-in URL is printed:{Environment.NewLine}{first.Tail}");
+        first.Output.ShouldContain($"==> Api (OpenAPI at /openapi/v1.json, Swagger UI at /swagger) is ready: {apiUrl.ToString().TrimEnd('/')}");
+        (await http.GetAsync(signIn.Value)).StatusCode.ShouldBe(HttpStatusCode.OK, "the token signs the browser in");
+
+        // The services export to the dashboard: a page of the Web calls the Api in the same trace.
+        using (var telemetry = new DashboardTelemetry(first.DashboardUrl, first.DashboardApiKey))
+        {
+            await Polling.EventuallyAsync(async () =>
+            {
+                await http.GetStringAsync(first.Url("web"));
+                var calls = (await telemetry.SpansAsync("/api/telemetry/spans?resource=web&limit=500")).Where(s => s.Kind == SpanKind.Client).Select(s => s.SpanId).ToHashSet();
+                var served = new List<Span>();
+                foreach (var instance in await telemetry.InstancesAsync("api"))
+                {
+                    served.AddRange(await telemetry.SpansAsync($"/api/telemetry/spans?resource={Uri.EscapeDataString(instance)}&limit=500"));
+                }
+
+                return served.Any(s => s.Kind == SpanKind.Server && s.ParentSpanId is { } parent && calls.Contains(parent));
+            }, crossed => crossed, TimeSpan.FromSeconds(30));
+        }
+
+        // A line: one ACTIVE, three WAITING.
         var secrets = Ticketing.AppHost.Hosting.AppSecrets.LoadOrCreate(first.DataDirectory);
-        var postgres = $"Host=127.0.0.1;Port={first.Ports["TICKETING_POSTGRES_PORT"]};Username=postgres;Password={secrets.PostgresPassword};Database=ticketing;Pooling=false";
-        var concert = await TestCatalog.CreateConcertAsync(postgres);
+        var concert = await TestCatalog.CreateConcertAsync(
+            $"Host=127.0.0.1;Port={first.Ports["TICKETING_POSTGRES_PORT"]};Username=postgres;Password={secrets.PostgresPassword};Database=ticketing;Pooling=false");
         TestUser[] people;
         QueueTicket[] tickets;
-        using (var api = new ApiDriver(first.Url("api")))
+        using (var api = new ApiDriver(apiUrl))
         {
             people = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => api.CreateUserAsync()));
             tickets = new QueueTicket[people.Length];
@@ -118,9 +91,12 @@ public class AppHostTests(DefaultSystem fixture, ITestOutputHelper output)
                 .ShouldBe([("WAITING", 0L), ("WAITING", 1L), ("WAITING", 2L)]);
         }
 
-        await first.StopAsync();
+        // A closed terminal, an OOM kill or a CI timeout: no chance to stop anything in order. DCP watches the AppHost's pid.
+        var cleanedUp = await first.KillAsync();
+        output.WriteLine($"SIGKILL of the AppHost: every process of the run ended and every port closed after {cleanedUp.TotalSeconds:F1} s");
 
-        // Two QueueWorkers start together on the new broker: one recovers under the lease, the other waits and finds it done.
+        // The next run on the same data (Postgres recovers from the crash). The dev broker's log did not survive; Redis's lines
+        // did. Two QueueWorkers start together on the new broker: one recovers under the lease, the other finds it done.
         await using var second = AppHostProcess.Start(new Dictionary<string, string?>(settings) { ["TICKETING_QUEUEWORKER_REPLICAS"] = "2" }, reuse: first);
         await second.WaitReadyAsync();
         using (var telemetry = new DashboardTelemetry(second.DashboardUrl, second.DashboardApiKey))
@@ -153,7 +129,8 @@ public class AppHostTests(DefaultSystem fixture, ITestOutputHelper output)
             }
         }
 
-        await second.StopAsync();
+        var stopped = await second.StopAsync();
+        output.WriteLine($"Ctrl+C: every process of the run ended and every port closed after {stopped.TotalSeconds:F1} s");
     }
 
     [Fact]
@@ -179,12 +156,19 @@ public class AppHostTests(DefaultSystem fixture, ITestOutputHelper output)
     }
 }
 
-/// <summary>
-/// The tests that run whole AppHosts (each with DCP, a dashboard and every server) and kill processes: one at a time, and not
-/// beside other collections' short timing windows.
-/// </summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
+/// <summary>The tests that run whole AppHosts (each with DCP, a dashboard and every server): one at a time.</summary>
+[CollectionDefinition(Name)]
 public sealed class AppHostRuns
 {
     public const string Name = "AppHost runs";
+}
+
+/// <summary>
+/// The tests that kill resources under a crowd: alone, after the other collections, so that their load and outages never
+/// land in another test's short timing window.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class FaultRuns
+{
+    public const string Name = "Fault runs";
 }

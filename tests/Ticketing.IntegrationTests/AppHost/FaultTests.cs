@@ -20,7 +20,7 @@ namespace Ticketing.IntegrationTests.AppHost;
 /// with Retry-After, never 500; afterwards the line was admitted in join order, no seat is sold twice and every balance is its
 /// history.
 /// </summary>
-[Collection(AppHostRuns.Name)]
+[Collection(FaultRuns.Name)]
 [Trait("Category", "Faults")]
 public class FaultTests(ITestOutputHelper output)
 {

@@ -63,16 +63,19 @@ public sealed class DashboardTelemetry(Uri dashboard, string apiKey) : IDisposab
     /// </summary>
     public async Task<List<string>> LogMessagesOfAsync(string name, int limit = 1000)
     {
-        var instances = ((await GetAsync("/api/telemetry/resources")) as JsonArray ?? [])
-            .Where(r => r!["name"]?.GetValue<string>() == name).Select(r => r!["displayName"]!.GetValue<string>()).ToList();
         var messages = new List<string>();
-        foreach (var instance in instances)
+        foreach (var instance in await InstancesAsync(name))
         {
             messages.AddRange(await LogMessagesAsync($"/api/telemetry/logs?resource={Uri.EscapeDataString(instance)}&limit={limit}"));
         }
 
         return messages;
     }
+
+    /// <summary>The display names (<c>api-&lt;id&gt;</c>) of resource <paramref name="name"/>'s instances that sent telemetry.</summary>
+    public async Task<List<string>> InstancesAsync(string name) =>
+        [.. ((await GetAsync("/api/telemetry/resources")) as JsonArray ?? [])
+            .Where(r => r!["name"]?.GetValue<string>() == name).Select(r => r!["displayName"]!.GetValue<string>())];
 
     /// <summary>The names of the resources that sent telemetry with traces (<c>/api/telemetry/resources</c>).</summary>
     public async Task<List<string>> ResourcesWithTracesAsync() =>
