@@ -95,7 +95,8 @@ grep -q "$ready" "$work/apphost.log" || { echo "error: the system was not up aft
 
 password=$(jq -r '.PostgresPassword // empty' "$TICKETING_DATA_DIR/secrets.json")
 # Redis asks for its generated password (redis-cli and redis-benchmark read it from -a).
-redis_auth=(-a "$(jq -r '.RedisPassword // empty' "$TICKETING_DATA_DIR/secrets.json")" --no-auth-warning)
+redis_password=$(jq -r '.RedisPassword // empty' "$TICKETING_DATA_DIR/secrets.json")
+redis_auth=(-a "$redis_password" --no-auth-warning)
 psql_q() { PGPASSWORD="$password" psql -h 127.0.0.1 -p "$TICKETING_POSTGRES_PORT" -U postgres -d ticketing -At -c "$1"; }
 
 echo "==> starting the Kestrel hello-world ceiling on :$hello_port"
@@ -222,7 +223,7 @@ LUA
 if [[ $ONLY != streams ]]; then
 echo "==> ceilings (same run, same machine)"
 printf '  %-34s ' "redis-benchmark SET NX PX"
-redis_rps=$(redis-benchmark "${redis_auth[@]}" -p "$TICKETING_REDIS_PORT" -c "$CONNECTIONS" -n 1000000 -r 1000000 -q SET 'bench:__rand_int__' v NX PX 300000 \
+redis_rps=$(redis-benchmark -a "$redis_password" -p "$TICKETING_REDIS_PORT" -c "$CONNECTIONS" -n 1000000 -r 1000000 -q SET 'bench:__rand_int__' v NX PX 300000 \
   | tr '\r' '\n' | grep -o '[0-9.]* requests per second' | tail -1 | cut -d' ' -f1)
 echo "$redis_rps ops/s"
 printf '  %-34s ' "Kestrel hello-world JSON"
@@ -256,7 +257,7 @@ if ((STREAMS > 0)); then
   api_pid=$(pgrep -f 'net10.0/Ticketing.Api$' | head -1)
   step "GET /api/concerts/{id}/queue (before the streams)" GET "/api/concerts/$concert/queue" "" 0
   rss_before=$(rss_kb "$api_pid")
-  dotnet bench/Ticketing.Bench.Crowd/bin/Release/net10.0/Ticketing.Bench.Crowd.dll streams "127.0.0.1:$TICKETING_REDIS_PORT" \
+  dotnet bench/Ticketing.Bench.Crowd/bin/Release/net10.0/Ticketing.Bench.Crowd.dll streams "127.0.0.1:$TICKETING_REDIS_PORT,password=$redis_password" \
     "$Ticketing__Auth__SigningKey" "$A" "$STREAMS" $((2 * SECONDS_PER_STEP + 120)) "$work" >"$work/streams.log" 2>&1 &
   streams_pid=$!
   for _ in $(seq 1 150); do

@@ -91,11 +91,29 @@ public static class AppModelExtensions
         return count == 1 ? project : project.WithReplicas(count);
     }
 
-    /// <summary>Serves the project on <c>TICKETING_{NAME}_PORT</c> when set (else its launch profile's port).</summary>
+    /// <summary>
+    /// Serves the project on <c>TICKETING_{NAME}_PORT</c> when set (else its launch profile's port). A single instance listens
+    /// on that port itself (<see cref="EndpointAnnotation.IsProxied"/> off): DCP's proxy costs every request a hop — 38% of the
+    /// anonymous concert list's throughput in <c>./bench.sh</c> on 2026-12-06 — and is only needed to spread requests over
+    /// replicas (<see cref="WithReplicasSetting"/>, which must come first).
+    /// </summary>
     public static IResourceBuilder<ProjectResource> WithPortSetting(this IResourceBuilder<ProjectResource> project)
     {
         var port = project.ApplicationBuilder.PortSetting(project.Resource.Name, 0);
-        return port == 0 ? project : project.WithEndpoint("http", endpoint => endpoint.Port = port);
+        var replicas = project.Resource.Annotations.OfType<ReplicaAnnotation>().LastOrDefault()?.Replicas ?? 1;
+        return project.WithEndpoint("http", endpoint =>
+        {
+            if (port != 0)
+            {
+                endpoint.Port = port;
+            }
+
+            if (replicas == 1 && endpoint.Port is { } fixedPort)
+            {
+                endpoint.IsProxied = false;
+                endpoint.TargetPort = fixedPort;
+            }
+        });
     }
 
     /// <summary>
@@ -113,4 +131,19 @@ public static class AppModelExtensions
         });
         return project;
     }
+
+    /// <summary>
+    /// A TCP endpoint <paramref name="name"/> on 127.0.0.1:<paramref name="port"/> that DCP does not proxy: the server listens on
+    /// the documented port itself, so a client that reconnects to the address the server advertises (a Kafka client) or an
+    /// operator's <c>psql</c> / <c>redis-cli</c> reaches it directly.
+    /// </summary>
+    public static IResourceBuilder<T> WithFixedTcpEndpoint<T>(this IResourceBuilder<T> resource, string name, int port)
+        where T : IResourceWithEndpoints =>
+        resource.WithEndpoint(name, endpoint =>
+        {
+            endpoint.Port = port;
+            endpoint.TargetPort = port;
+            endpoint.IsProxied = false;
+            endpoint.UriScheme = "tcp";
+        });
 }

@@ -67,13 +67,7 @@ public static class KafkaDevBrokerExtensions
         });
 
         return builder.AddResource(broker)
-            .WithEndpoint(KafkaDevBrokerResource.EndpointName, endpoint =>
-            {
-                endpoint.Port = port;
-                endpoint.TargetPort = port;
-                endpoint.IsProxied = false;
-                endpoint.UriScheme = "tcp";
-            })
+            .WithFixedTcpEndpoint(KafkaDevBrokerResource.EndpointName, port)
             .WithArgs(dll)
             .WithEnvironment(context =>
             {

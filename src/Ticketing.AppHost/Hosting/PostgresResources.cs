@@ -110,13 +110,7 @@ public static class PostgresResourceExtensions
             await InitializeClusterAsync(server, await password.Resource.GetValueAsync(cancellationToken) ?? "", cancellationToken));
 
         return builder.AddResource(server)
-            .WithEndpoint(PostgresServerResource.EndpointName, endpoint =>
-            {
-                endpoint.Port = port;
-                endpoint.TargetPort = port;
-                endpoint.IsProxied = false;
-                endpoint.UriScheme = "tcp";
-            })
+            .WithFixedTcpEndpoint(PostgresServerResource.EndpointName, port)
             .WithArgs(context =>
             {
                 context.Args.Add("-c");

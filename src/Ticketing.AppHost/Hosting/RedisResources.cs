@@ -63,13 +63,7 @@ public static class RedisResourceExtensions
         });
 
         return builder.AddResource(server)
-            .WithEndpoint(RedisServerResource.EndpointName, endpoint =>
-            {
-                endpoint.Port = port;
-                endpoint.TargetPort = port;
-                endpoint.IsProxied = false;
-                endpoint.UriScheme = "tcp";
-            })
+            .WithFixedTcpEndpoint(RedisServerResource.EndpointName, port)
             .WithArgs(async context =>
             {
                 context.Args.Add("--bind");
