@@ -102,9 +102,6 @@ public sealed class TestSystem : IAsyncDisposable
             ["TICKETING_POSTGRES_PORT"] = FreePort.Next().ToString(),
             ["TICKETING_REDIS_PORT"] = FreePort.Next().ToString(),
             ["TICKETING_KAFKA_PORT"] = FreePort.Next().ToString(),
-            ["TICKETING_API_PORT"] = FreePort.Next().ToString(), // a single instance listens on its port itself (no DCP proxy)
-            ["TICKETING_QUEUEWORKER_PORT"] = FreePort.Next().ToString(),
-            ["TICKETING_WEB_PORT"] = FreePort.Next().ToString(),
             ["ConnectionStrings__postgres"] = outsidePostgres,
             ["Ticketing__Queue__AdmissionInterval"] = "00:00:00.100",
             ["Ticketing__Catalog__SeedDevData"] = "false", // tests create the concerts they use
