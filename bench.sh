@@ -146,7 +146,7 @@ ticks_of() { local t=0 p; for p in "$@"; do [[ -r /proc/$p/stat ]] && t=$((t + $
 cpu_parts() { # prints "api queueworker apphost redis postgres" tick counts
   local postmaster
   postmaster=$(pgrep -f "postgres.* -p $TICKETING_POSTGRES_PORT" | head -1)
-  echo "$(ticks_of $(pgrep -f 'net10.0/Ticketing.Api$')) $(ticks_of $(pgrep -f 'net10.0/Ticketing.QueueWorker$')) $(ticks_of $(pgrep -f 'Ticketing.AppHost.dll') $(pgrep -f 'tools/dcp ') $(pgrep -f 'tools/Aspire.Dashboard'))" \
+  echo "$(ticks_of $(pgrep -f 'Ticketing.Api.dll')) $(ticks_of $(pgrep -f 'Ticketing.QueueWorker.dll')) $(ticks_of $(pgrep -f 'Ticketing.AppHost.dll') $(pgrep -f 'tools/dcp ') $(pgrep -f 'tools/Aspire.Dashboard'))" \
     "$(ticks_of $(pgrep -f "redis-server.*:$TICKETING_REDIS_PORT")) $(ticks_of "$postmaster" $(pgrep -P "$postmaster"))"
 }
 
@@ -159,7 +159,7 @@ run_wrk() {
   redis-cli "${redis_auth[@]}" -p "$TICKETING_REDIS_PORT" CONFIG RESETSTAT >/dev/null
   if [[ $PROFILE == 1 ]]; then
     # The Api's own threads only, sampled 499 times a second with call stacks, over the middle of the step.
-    (sleep 1; perf record -q -F 499 -g -p "$(pgrep -f 'net10.0/Ticketing.Api$' | head -1)" -o "$work/perf.data" -- sleep $((SECONDS_PER_STEP - 2)) >/dev/null 2>&1) &
+    (sleep 1; perf record -q -F 499 -g -p "$(pgrep -f 'Ticketing.Api.dll' | head -1)" -o "$work/perf.data" -- sleep $((SECONDS_PER_STEP - 2)) >/dev/null 2>&1) &
     perf_pid=$!
   fi
   wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_STEP}s" --latency -s "$script" "$A" >"$work/wrk.out" &
@@ -254,7 +254,7 @@ rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 streams_json='{}'
 if ((STREAMS > 0)); then
   echo "==> live streams: $STREAMS streams held open on the Api while the heartbeat is measured (ulimit -n $(ulimit -n))"
-  api_pid=$(pgrep -f 'net10.0/Ticketing.Api$' | head -1)
+  api_pid=$(pgrep -f 'Ticketing.Api.dll' | head -1)
   step "GET /api/concerts/{id}/queue (before the streams)" GET "/api/concerts/$concert/queue" "" 0
   rss_before=$(rss_kb "$api_pid")
   dotnet bench/Ticketing.Bench.Crowd/bin/Release/net10.0/Ticketing.Bench.Crowd.dll streams "127.0.0.1:$TICKETING_REDIS_PORT,password=$redis_password" \

@@ -25,7 +25,7 @@ var kafka = builder.OutsideOr("kafka", () => builder.AddKafkaDevBroker("kafka", 
 
 // Services. The QueueWorker starts before the Api: after a restart on the dev broker it puts the people who were waiting back
 // in line before the Api takes new joins.
-var queueWorker = builder.AddProject<Projects.Ticketing_QueueWorker>("queueworker")
+var queueWorker = builder.AddProject<Projects.Ticketing_QueueWorker>("queueworker").WithBuiltProgram()
     .WithReference(redis).WaitFor(redis)
     .WithReference(kafka).WaitFor(kafka).WithBrokerEpoch(kafka)
     .WithTicketingSettings()
@@ -33,7 +33,7 @@ var queueWorker = builder.AddProject<Projects.Ticketing_QueueWorker>("queueworke
     .WithPortSetting()
     .WithHttpHealthCheck("/health");
 
-var api = builder.AddProject<Projects.Ticketing_Api>("api")
+var api = builder.AddProject<Projects.Ticketing_Api>("api").WithBuiltProgram()
     .WithReference(postgres, connectionName: "postgres").WaitFor(postgres)
     .WithReference(redis).WaitFor(redis)
     .WithReference(kafka).WaitFor(kafka)
@@ -48,7 +48,7 @@ var api = builder.AddProject<Projects.Ticketing_Api>("api")
     .WithUrl("/swagger", "Swagger UI")
     .WithReadyAnnouncement("Api (OpenAPI at /openapi/v1.json, Swagger UI at /swagger)");
 
-builder.AddProject<Projects.Ticketing_Web>("web")
+builder.AddProject<Projects.Ticketing_Web>("web").WithBuiltProgram()
     .WithReference(api).WaitFor(api)
     .WithTicketingSettings()
     .WithPortSetting()

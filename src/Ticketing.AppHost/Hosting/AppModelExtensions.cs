@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Configuration;
@@ -92,14 +93,29 @@ public static class AppModelExtensions
     }
 
     /// <summary>
-    /// Serves the project on <c>TICKETING_{NAME}_PORT</c> when set (else its launch profile's port), behind DCP's proxy as Aspire
-    /// serves projects. The proxy costs a hop: <c>./bench.sh</c> on 2026-12-06 measured the anonymous concert list at 36.7k
-    /// req/s through it against 58.8k direct before the move; serving a single instance directly is left for later (README).
+    /// Serves the project on <c>TICKETING_{NAME}_PORT</c> when set (else its launch profile's port). A single instance listens
+    /// on that port itself (<see cref="EndpointAnnotation.IsProxied"/> off): DCP's proxy costs every request a hop — the
+    /// anonymous concert list ran at 36.7k req/s through it in <c>./bench.sh</c> on 2026-12-06, 58.8k direct before the move
+    /// to Aspire — and is only needed to spread requests over replicas (<see cref="WithReplicasSetting"/>, which must come
+    /// first).
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithPortSetting(this IResourceBuilder<ProjectResource> project)
     {
         var port = project.ApplicationBuilder.PortSetting(project.Resource.Name, 0);
-        return port == 0 ? project : project.WithEndpoint("http", endpoint => endpoint.Port = port);
+        var replicas = project.Resource.Annotations.OfType<ReplicaAnnotation>().LastOrDefault()?.Replicas ?? 1;
+        return project.WithEndpoint("http", endpoint =>
+        {
+            if (port != 0)
+            {
+                endpoint.Port = port;
+            }
+
+            if (replicas == 1 && endpoint.Port is { } fixedPort)
+            {
+                endpoint.IsProxied = false;
+                endpoint.TargetPort = fixedPort;
+            }
+        });
     }
 
     /// <summary>
@@ -132,4 +148,34 @@ public static class AppModelExtensions
             endpoint.IsProxied = false;
             endpoint.UriScheme = "tcp";
         });
+
+    /// <summary>
+    /// The built program of the project at <paramref name="projectPath"/>: <c>bin/{Configuration}/net10.0/{Name}.dll</c> next to
+    /// it, in the configuration the AppHost itself was built in (<c>./run.sh</c> and <c>./test.sh</c> build Release first).
+    /// </summary>
+    public static string BuiltProgram(string projectPath)
+    {
+        var configuration = typeof(AppModelExtensions).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "Configuration")?.Value ?? "Release";
+        return Path.Combine(Path.GetDirectoryName(projectPath)!, "bin", configuration, "net10.0", Path.GetFileNameWithoutExtension(projectPath) + ".dll");
+    }
+
+    /// <summary>
+    /// Runs the project's built program with <c>dotnet exec</c> instead of Aspire's default <c>dotnet run --no-build</c>
+    /// (<see cref="ResourceBuilderExtensions.WithLaunchToolArgs{T}(IResourceBuilder{T}, Action{CommandLineArgsCallbackContext}, string?, bool)"/>):
+    /// <c>dotnet run</c> evaluates the project with MSBuild at every start (about a second of CPU) and stays resident as the
+    /// service's parent (about 150 MB each), which a test run that starts dozens of services pays for every one. The process DCP
+    /// reports is then the service itself, so a crash of the service is what DCP sees exit.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithBuiltProgram(this IResourceBuilder<ProjectResource> project)
+    {
+        var program = BuiltProgram(project.Resource.GetProjectMetadata().ProjectPath);
+#pragma warning disable ASPIREEXTENSION001 // launch tool arguments are marked experimental in Aspire 13.6
+        return project.WithLaunchToolArgs(context =>
+        {
+            context.Args.Add("exec");
+            context.Args.Add(program);
+        });
+#pragma warning restore ASPIREEXTENSION001
+    }
 }

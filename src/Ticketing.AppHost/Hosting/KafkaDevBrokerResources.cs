@@ -41,10 +41,7 @@ public static class KafkaDevBrokerExtensions
     public static IResourceBuilder<KafkaDevBrokerResource> AddKafkaDevBroker(this IDistributedApplicationBuilder builder, string name, int port)
     {
         port = builder.PortSetting(name, port);
-        var configuration = typeof(KafkaDevBrokerExtensions).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .FirstOrDefault(a => a.Key == "Configuration")?.Value ?? "Release";
-        var project = Path.GetDirectoryName(new Projects.Ticketing_DevBroker().ProjectPath)!;
-        var dll = Path.Combine(project, "bin", configuration, "net10.0", "Ticketing.DevBroker.dll");
+        var dll = AppModelExtensions.BuiltProgram(new Projects.Ticketing_DevBroker().ProjectPath);
         var broker = new KafkaDevBrokerResource(name, dll);
         var healthCheck = $"{name}-listening";
         builder.Services.AddHealthChecks().AddAsyncCheck(healthCheck, async cancellationToken =>

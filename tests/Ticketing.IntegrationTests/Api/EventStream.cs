@@ -19,6 +19,7 @@ public sealed class EventStream : IAsyncDisposable
     private readonly HttpResponseMessage _response;
     private readonly StreamReader _reader;
     private readonly Channel<StreamItem> _items = Channel.CreateUnbounded<StreamItem>();
+    private readonly CancellationTokenSource _stop = new();
     private readonly Task _pump;
 
     private EventStream(HttpResponseMessage response, StreamReader reader)
@@ -144,7 +145,7 @@ public sealed class EventStream : IAsyncDisposable
         try
         {
             string? eventName = null, data = null, comment = null;
-            while (await _reader.ReadLineAsync() is { } line)
+            while (await _reader.ReadLineAsync(_stop.Token) is { } line)
             {
                 if (line.Length == 0)
                 {
@@ -172,16 +173,24 @@ public sealed class EventStream : IAsyncDisposable
 
             _items.Writer.TryComplete();
         }
-        catch (Exception ex) when (ex is IOException or HttpRequestException or ObjectDisposedException)
+        catch (Exception ex) when (ex is IOException or HttpRequestException or ObjectDisposedException or OperationCanceledException)
         {
             _items.Writer.TryComplete(); // closed by the test, or the connection dropped: either way the stream has ended
         }
     }
 
+    /// <summary>
+    /// Closes the stream: cancels the pump's pending read first (which aborts the connection), and only then disposes the
+    /// response. Disposing a response while another thread reads its body is a race HttpClient does not support: the
+    /// connection could go back to the pool with the stream's last chunk (<c>0\r\n\r\n</c>) unread, and the next request on
+    /// it then failed with "invalid status line: '0'".
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        _response.Dispose();
+        await _stop.CancelAsync();
         await _pump;
+        _response.Dispose();
         _reader.Dispose();
+        _stop.Dispose();
     }
 }

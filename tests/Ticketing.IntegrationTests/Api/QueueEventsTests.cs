@@ -1,7 +1,5 @@
 using System.Net;
-using System.Security.Claims;
 using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 using Ticketing.Client;
 using Ticketing.IntegrationTests.Support;
 
@@ -272,18 +270,11 @@ public class QueueEventsTests(DefaultSystem fixture)
     private static string PastItsExpiry(TestSystem system, TestUser user, Guid concertId)
     {
         var now = DateTime.UtcNow;
-        return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+        return TestTokens.Sign("ticketing-queue", new Dictionary<string, object>
         {
-            Issuer = "ticketing-api",
-            Audience = "ticketing-queue",
-            Subject = new ClaimsIdentity([
-                new Claim(JwtRegisteredClaimNames.Jti, Guid.NewGuid().ToString()),
-                new Claim(JwtRegisteredClaimNames.Sub, user.UserId.ToString()),
-                new Claim("concert", concertId.ToString())]),
-            IssuedAt = now.AddMinutes(-10),
-            NotBefore = now.AddMinutes(-10),
-            Expires = now.AddMinutes(-1),
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Convert.FromBase64String(system.SigningKey)), SecurityAlgorithms.HmacSha256),
-        });
+            [JwtRegisteredClaimNames.Jti] = Guid.NewGuid().ToString(),
+            [JwtRegisteredClaimNames.Sub] = user.UserId.ToString(),
+            ["concert"] = concertId.ToString(),
+        }, system.SigningKey, now.AddMinutes(-10), now.AddMinutes(-1));
     }
 }

@@ -31,7 +31,7 @@ public class AppHostTests(DefaultSystem fixture, ITestOutputHelper output)
             commands.ShouldContain(c => c.Contains(expected, StringComparison.Ordinal), $"{expected} runs under the AppHost");
         }
 
-        commands.Count(c => c.EndsWith("net10.0/Ticketing.Api", StringComparison.Ordinal)).ShouldBe(2, "two Api replicas run");
+        commands.Count(c => c.EndsWith("/Ticketing.Api.dll", StringComparison.Ordinal)).ShouldBe(2, "two Api replicas run (dotnet exec of the built program)");
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var apiUrl = first.Url("api");

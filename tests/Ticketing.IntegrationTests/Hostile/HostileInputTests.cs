@@ -219,16 +219,7 @@ public class HostileInputTests(DefaultSystem fixture)
         }
 
         private static string Sign(string audience, Dictionary<string, object> claims, SecurityKey key, DateTime issuedAt, DateTime expires) =>
-            new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
-            {
-                Issuer = "ticketing-api",
-                Audience = audience,
-                Claims = claims,
-                IssuedAt = issuedAt,
-                NotBefore = issuedAt,
-                Expires = expires,
-                SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256),
-            });
+            TestTokens.Sign(audience, claims, key, issuedAt, expires);
 
         private static string Unsigned(string audience, Dictionary<string, object> claims, DateTime expires)
         {

@@ -102,6 +102,9 @@ public sealed class TestSystem : IAsyncDisposable
             ["TICKETING_POSTGRES_PORT"] = FreePort.Next().ToString(),
             ["TICKETING_REDIS_PORT"] = FreePort.Next().ToString(),
             ["TICKETING_KAFKA_PORT"] = FreePort.Next().ToString(),
+            ["TICKETING_API_PORT"] = FreePort.Next().ToString(), // a single instance listens on its port itself (no DCP proxy)
+            ["TICKETING_QUEUEWORKER_PORT"] = FreePort.Next().ToString(),
+            ["TICKETING_WEB_PORT"] = FreePort.Next().ToString(),
             ["ConnectionStrings__postgres"] = outsidePostgres,
             ["Ticketing__Queue__AdmissionInterval"] = "00:00:00.100",
             ["Ticketing__Catalog__SeedDevData"] = "false", // tests create the concerts they use
@@ -234,19 +237,9 @@ public sealed class TestSystem : IAsyncDisposable
             await writer.CompleteAsync();
         }
 
-        var handler = new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false };
-        var key = new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(Convert.FromBase64String(SigningKey));
         var now = DateTime.UtcNow;
-        return users.Select(u => new TestUser(u.Id, u.Name, "", handler.CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
-        {
-            Issuer = "ticketing-api",
-            Audience = "ticketing-access",
-            Claims = new Dictionary<string, object> { ["sub"] = u.Id.ToString(), ["name"] = u.Name },
-            IssuedAt = now,
-            NotBefore = now,
-            Expires = now.AddHours(1),
-            SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(key, Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha256),
-        }))).ToArray();
+        return [.. users.Select(u => new TestUser(u.Id, u.Name, "", TestTokens.Sign("ticketing-access",
+            new Dictionary<string, object> { ["sub"] = u.Id.ToString(), ["name"] = u.Name }, SigningKey, now, now.AddHours(1))))];
     }
 
     /// <summary>Stops the system's resources and deletes its data folder.</summary>
