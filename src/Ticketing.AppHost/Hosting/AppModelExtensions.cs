@@ -39,7 +39,9 @@ public static class AppModelExtensions
     /// <c>grpc</c>, and <c>TICKETING_OTLP_HEADERS</c>, <c>key=value,…</c>): the services export traces, metrics and logs to that
     /// outside OpenTelemetry collector instead of the Aspire dashboard (which keeps the resources and console logs);</item>
     /// <item><c>OTEL_TRACES_SAMPLER</c> and <c>OTEL_TRACES_SAMPLER_ARG</c> (the OpenTelemetry SDK's standard sampler variables):
-    /// replace Aspire's development default (<c>always_on</c>), e.g. <c>parentbased_traceidratio</c> with <c>0.01</c>.</item>
+    /// replace Aspire's development default (<c>always_on</c>), e.g. <c>parentbased_traceidratio</c> with <c>0.01</c>;
+    /// <c>OTEL_METRIC_EXPORT_INTERVAL</c>, <c>OTEL_BSP_SCHEDULE_DELAY</c> and <c>OTEL_BLRP_SCHEDULE_DELAY</c> (ms) replace its
+    /// development export intervals of 1 s (the SDK's own defaults are 60 s, 5 s and 1 s).</item>
     /// </list>
     /// Aspire sets each project's OTLP variables when it is added; this callback runs later, so these win.
     /// </summary>
@@ -59,7 +61,7 @@ public static class AppModelExtensions
                 }
             }
 
-            foreach (var name in new[] { "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG" })
+            foreach (var name in new[] { "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "OTEL_METRIC_EXPORT_INTERVAL", "OTEL_BSP_SCHEDULE_DELAY", "OTEL_BLRP_SCHEDULE_DELAY" })
             {
                 if (configuration[name] is { Length: > 0 } value)
                 {
