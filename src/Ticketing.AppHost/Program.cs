@@ -16,9 +16,10 @@ builder.Services.AddHostedService<RestartOnCrash>();
 var postgresPassword = builder.AddParameter("postgres-password", secrets.PostgresPassword, secret: true);
 var redisPassword = builder.AddParameter("redis-password", secrets.RedisPassword!, secret: true);
 var signingKey = builder.AddParameter("signing-key", secrets.SigningKey, secret: true);
+var databasePassword = builder.AddParameter("ticketing-owner-password", secrets.DatabasePassword!, secret: true);
 
 var postgres = builder.OutsideOr("postgres", () =>
-    builder.AddLocalPostgres("postgres", port: 15432, postgresPassword, data).AddDatabase("ticketing"));
+    builder.AddLocalPostgres("postgres", port: 15432, postgresPassword, data).AddDatabase("ticketing", databasePassword));
 var redis = builder.OutsideOr("redis", () => builder.AddLocalRedis("redis", port: 16379, redisPassword, data));
 var kafka = builder.OutsideOr("kafka", () => builder.AddKafkaDevBroker("kafka", port: 19092)
     .WithTopic(builder.Configuration["Ticketing:Queue:JoinsTopic"] ?? "queue.joins", partitions: 8));

@@ -52,7 +52,8 @@ public static class DataDirectory
 /// <param name="PostgresPassword">Password of the <c>postgres</c> superuser (hex, 48 characters).</param>
 /// <param name="SigningKey">The Api's HMAC-SHA256 token signing key (base64, 32 bytes).</param>
 /// <param name="RedisPassword">Redis's <c>requirepass</c> (hex, 48 characters); null in files written before it existed.</param>
-public sealed record AppSecrets(string PostgresPassword, string SigningKey, string? RedisPassword)
+/// <param name="DatabasePassword">Password of the <c>ticketing_owner</c> role the services connect as (hex, 48 characters); null in files written before it existed.</param>
+public sealed record AppSecrets(string PostgresPassword, string SigningKey, string? RedisPassword, string? DatabasePassword = null)
 {
     /// <summary>Reads <c>secrets.json</c> of <paramref name="dataDirectory"/>, creating it on the first run and adding what is missing.</summary>
     /// <exception cref="InvalidOperationException">The file is unreadable; the message says what to delete.</exception>
@@ -64,13 +65,16 @@ public sealed record AppSecrets(string PostgresPassword, string SigningKey, stri
         {
             secrets = JsonSerializer.Deserialize<AppSecrets>(File.ReadAllText(path))
                 ?? throw new InvalidOperationException($"{path} is unreadable; delete it (and the postgres folder beside it) to start afresh.");
-            if (secrets.RedisPassword is not null)
+            if (secrets is { RedisPassword: not null, DatabasePassword: not null })
             {
                 return secrets;
             }
         }
 
-        var complete = (secrets ?? new AppSecrets(NewPassword(), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), null)) with { RedisPassword = NewPassword() };
+        // Secrets added by later versions are generated into an earlier run's file.
+        var complete = (secrets ?? new AppSecrets(NewPassword(), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), null)) is var found
+            ? found with { RedisPassword = found.RedisPassword ?? NewPassword(), DatabasePassword = found.DatabasePassword ?? NewPassword() }
+            : throw new InvalidOperationException();
         var temporary = path + ".new";
         File.Delete(temporary);
         using (var file = new FileStream(temporary, new FileStreamOptions

@@ -42,21 +42,33 @@ public sealed class PostgresServerResource(string name, ParameterResource passwo
         $"Host=127.0.0.1;Port={PrimaryEndpoint.Property(EndpointProperty.Port)};Username=postgres;Password={Password}");
 }
 
-/// <summary>A database in a <see cref="PostgresServerResource"/>, created when the server is ready if missing.</summary>
+/// <summary>
+/// A database in a <see cref="PostgresServerResource"/>, created when the server is ready if missing, and owned by a login
+/// role of its own (<see cref="OwnerName"/>): the services connect as that role, which owns this database and its objects and
+/// nothing else — not a superuser, no CREATEDB or CREATEROLE (as Aspire's integrations give each database its own user).
+/// </summary>
 /// <param name="name">Resource name.</param>
 /// <param name="databaseName">The database's name in Postgres (a plain identifier).</param>
 /// <param name="parent">The server.</param>
-public sealed class PostgresDatabaseResource(string name, string databaseName, PostgresServerResource parent)
+/// <param name="ownerPassword">The owner role's password (generated into <c>secrets.json</c>).</param>
+public sealed class PostgresDatabaseResource(string name, string databaseName, PostgresServerResource parent, ParameterResource ownerPassword)
     : Resource(name), IResourceWithParent<PostgresServerResource>, IResourceWithConnectionString
 {
     /// <summary>The database's name in Postgres.</summary>
     public string DatabaseName { get; } = databaseName;
 
+    /// <summary>The login role that owns the database: <c>{database}_owner</c>.</summary>
+    public string OwnerName => $"{DatabaseName}_owner";
+
+    /// <summary>The owner role's password.</summary>
+    public ParameterResource OwnerPassword { get; } = ownerPassword;
+
     /// <inheritdoc />
     public PostgresServerResource Parent { get; } = parent;
 
-    /// <summary>The server's connection string with <c>Database=…</c>.</summary>
-    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create($"{Parent};Database={DatabaseName}");
+    /// <summary><c>Host=127.0.0.1;Port=…;Username={database}_owner;Password=…;Database={database}</c>.</summary>
+    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
+        $"Host=127.0.0.1;Port={Parent.PrimaryEndpoint.Property(EndpointProperty.Port)};Username={OwnerName};Password={OwnerPassword};Database={DatabaseName}");
 }
 
 /// <summary>Adds the local Postgres server and its databases to the app model.</summary>
@@ -139,22 +151,28 @@ public static class PostgresResourceExtensions
             .WithHealthCheck(healthCheck);
     }
 
-    /// <summary>Adds database <paramref name="databaseName"/> (default: <paramref name="name"/>) to the server, created when missing.</summary>
-    /// <exception cref="ArgumentException">The name is not a plain identifier (letters, digits, underscores; at most 63).</exception>
-    public static IResourceBuilder<PostgresDatabaseResource> AddDatabase(this IResourceBuilder<PostgresServerResource> server, string name, string? databaseName = null)
+    /// <summary>
+    /// Adds database <paramref name="databaseName"/> (default: <paramref name="name"/>) to the server, created when missing and
+    /// owned by the role <c>{database}_owner</c> with <paramref name="ownerPassword"/> (see <see cref="PostgresDatabaseResource"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is not a plain identifier (letters, digits, underscores; at most 57).</exception>
+    public static IResourceBuilder<PostgresDatabaseResource> AddDatabase(this IResourceBuilder<PostgresServerResource> server, string name,
+        IResourceBuilder<ParameterResource> ownerPassword, string? databaseName = null)
     {
         databaseName ??= name;
-        if (databaseName.Length is 0 or > 63 || !databaseName.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+        if (databaseName.Length is 0 or > 57 || !databaseName.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
         {
             throw new ArgumentException("Database names here are plain identifiers.", nameof(databaseName));
         }
 
-        var database = new PostgresDatabaseResource(name, databaseName, server.Resource);
+        var database = new PostgresDatabaseResource(name, databaseName, server.Resource, ownerPassword.Resource);
         // Created once the server is ready (each start: a restored or replaced cluster may lack it); then the database resource
         // runs, and its own health check says when it accepts connections.
         server.ApplicationBuilder.Eventing.Subscribe<ResourceReadyEvent>(server.Resource, async (ready, cancellationToken) =>
         {
-            await CreateDatabaseAsync(await AdminConnectionStringAsync(server.Resource, "postgres", cancellationToken), databaseName, cancellationToken);
+            var admin = await AdminConnectionStringAsync(server.Resource, "postgres", cancellationToken);
+            await CreateDatabaseAsync(admin, databaseName, cancellationToken);
+            await EnsureOwnerAsync(admin, database, await database.OwnerPassword.GetValueAsync(cancellationToken) ?? "", cancellationToken);
             await ready.Services.GetRequiredService<ResourceNotificationService>().PublishUpdateAsync(database, snapshot => snapshot with
             {
                 State = KnownResourceStates.Running,
@@ -192,6 +210,49 @@ public static class PostgresResourceExtensions
             await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
             await create.ExecuteNonQueryAsync(cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Makes <see cref="PostgresDatabaseResource.OwnerName"/> a login role with <paramref name="password"/> (no superuser, no
+    /// CREATEDB, no CREATEROLE), the owner of the database and of every table and function in its <c>public</c> schema (a data
+    /// folder of an earlier version has them owned by <c>postgres</c>), and the only role besides superusers that may connect.
+    /// Idempotent: it runs at every start.
+    /// </summary>
+    private static async Task EnsureOwnerAsync(string admin, PostgresDatabaseResource database, string password, CancellationToken cancellationToken)
+    {
+        if (password.Length == 0 || !password.All(char.IsAsciiLetterOrDigit))
+        {
+            throw new InvalidOperationException("The database password is generated as hex; edit secrets.json back or delete it.");
+        }
+
+        var (role, name) = (database.OwnerName, database.DatabaseName); // plain identifiers (checked in AddDatabase)
+        await ExecuteAsync(admin, $$"""
+            DO $$ BEGIN
+              IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{{role}}') THEN CREATE ROLE "{{role}}" LOGIN; END IF;
+            END $$;
+            ALTER ROLE "{{role}}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{{password}}';
+            ALTER DATABASE "{{name}}" OWNER TO "{{role}}";
+            REVOKE ALL ON DATABASE "{{name}}" FROM PUBLIC;
+            """, cancellationToken);
+        await ExecuteAsync(new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString, $$"""
+            DO $$ DECLARE statement text; BEGIN
+              FOR statement IN
+                SELECT format('ALTER TABLE public.%I OWNER TO %I', tablename, '{{role}}') FROM pg_tables
+                WHERE schemaname = 'public' AND tableowner <> '{{role}}'
+                UNION ALL
+                SELECT format('ALTER ROUTINE %s OWNER TO %I', p.oid::regprocedure, '{{role}}') FROM pg_proc p
+                JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> '{{role}}'
+              LOOP EXECUTE statement; END LOOP;
+            END $$;
+            """, cancellationToken);
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     // Unpooled: a pooled connection may belong to an earlier start of the same server (a restart after a crash).

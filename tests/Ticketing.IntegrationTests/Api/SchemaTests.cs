@@ -38,4 +38,18 @@ public class SchemaTests(DefaultSystem fixture)
             (await http.GetStringAsync("/api/concerts")).ShouldContain("Winter Lights Orchestra", customMessage: "DCP's proxy spreads these over the replicas");
         }
     }
+
+    [Fact]
+    public async Task The_services_connect_as_the_databases_own_role_which_owns_its_objects_and_nothing_more()
+    {
+        var postgres = fixture.Postgres; // the connection string the AppHost gives the Api
+        (await TestCatalog.ScalarAsync<string>(postgres, "SELECT current_user")).ShouldBe("ticketing_owner");
+        (await TestCatalog.ScalarAsync<bool>(postgres, "SELECT rolsuper OR rolcreatedb OR rolcreaterole FROM pg_roles WHERE rolname = current_user"))
+            .ShouldBeFalse("no superuser, CREATEDB or CREATEROLE");
+        (await TestCatalog.ScalarAsync<string>(postgres, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()")).ShouldBe("ticketing_owner");
+        (await TestCatalog.ScalarAsync<long>(postgres, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner <> current_user")).ShouldBe(0);
+        (await TestCatalog.ScalarAsync<long>(postgres, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")).ShouldBeGreaterThan(5);
+        var refused = await Should.ThrowAsync<Npgsql.PostgresException>(() => TestCatalog.ScalarAsync<int>(postgres, "CREATE ROLE intruder LOGIN"));
+        refused.SqlState.ShouldBe("42501", "insufficient privilege");
+    }
 }
