@@ -150,15 +150,8 @@ public class AdmissionTests(DefaultSystem fixture)
 
         // The patient one keeps polling (its heartbeat); the five ahead never poll again. The first stays idle, so its
         // ACTIVE pass expires after the active TTL (4 s) and frees the only slot, which goes past the quitters.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        string status;
-        do
-        {
-            status = (await api.QueueStatusAsync(patient, patientTicket)).Status;
-            await Task.Delay(200);
-        }
-        while (status == "WAITING" && DateTime.UtcNow < deadline);
-
+        var status = await Polling.EventuallyAsync(async () => (await api.QueueStatusAsync(patient, patientTicket)).Status,
+            status => status != "WAITING", TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(200));
         status.ShouldBe("ACTIVE");
         for (var i = 0; i < quitters.Length; i++)
         {

@@ -190,13 +190,11 @@ public class BrowserJourneyTests(DefaultSystem fixture, Chromium chromium) : ICl
 
         // The countdown shows "no time" in the hold's last second (it rounds down); the seat lock's PX ends within that second.
         var seat = page.Locator("[data-testid=seat][data-seat='3']");
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        await page.GotoAsync(seatsPath);
-        while (await seat.GetAttributeAsync("data-status") != "AVAILABLE" && DateTime.UtcNow < deadline)
+        await Polling.EventuallyAsync(async () =>
         {
-            await Task.Delay(250);
             await page.GotoAsync(seatsPath);
-        }
+            return await seat.GetAttributeAsync("data-status");
+        }, status => status == "AVAILABLE", TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(250));
         await Expect(seat).ToHaveAttributeAsync("data-status", "AVAILABLE");
         await Expect(page.Locator("[data-testid=seat][data-seat='3']")).ToBeEnabledAsync();
         await person.ScreenshotAsync("seat-free-again");

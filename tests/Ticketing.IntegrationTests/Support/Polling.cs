@@ -6,10 +6,10 @@ namespace Ticketing.IntegrationTests.Support;
 public static class Polling
 {
     /// <summary>
-    /// Reads <paramref name="read"/> every 50 ms until <paramref name="done"/> holds and returns that value; fails with the last
-    /// value seen when <paramref name="timeout"/> passes first.
+    /// Reads <paramref name="read"/> every <paramref name="interval"/> (default 50 ms) until <paramref name="done"/> holds and
+    /// returns that value; fails with the last value seen (a list: its first 20 items) when <paramref name="timeout"/> passes first.
     /// </summary>
-    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout)
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout, TimeSpan? interval = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -22,10 +22,17 @@ public static class Polling
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new ShouldAssertException($"The condition did not hold within {timeout.TotalSeconds:0.#} s; last seen: {value}");
+                throw new ShouldAssertException($"The condition did not hold within {timeout.TotalSeconds:0.#} s; last seen: {Describe(value)}");
             }
 
-            await Task.Delay(50);
+            await Task.Delay(interval ?? TimeSpan.FromMilliseconds(50));
         }
     }
+
+    private static string Describe<T>(T value) => value switch
+    {
+        string text => text.Length > 2000 ? text[..2000] + "…" : text,
+        System.Collections.IEnumerable items => string.Join("; ", items.Cast<object?>().Take(20)),
+        _ => value?.ToString() ?? "null",
+    };
 }

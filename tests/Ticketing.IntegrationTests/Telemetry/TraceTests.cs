@@ -94,30 +94,7 @@ public class TraceTests(DefaultSystem fixture)
     private static bool IsPostgres(Span span) =>
         span.Attributes.GetValueOrDefault("db.system") == "postgresql" || span.Attributes.GetValueOrDefault("db.system.name") == "postgresql";
 
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var value = await read();
-            if (done(value))
-            {
-                return value;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new ShouldAssertException($"Telemetry did not arrive within 30 s; last seen: {Describe(value)}");
-            }
-
-            await Task.Delay(250);
-        }
-    }
-
-    private static string Describe<T>(T value) => value switch
-    {
-        IEnumerable<Span> spans => string.Join("; ", spans.Select(s => $"{s.Service}:{s.Kind}:{s.Name}")),
-        IEnumerable<string> lines => string.Join("; ", lines.Take(20)),
-        _ => value?.ToString() ?? "null",
-    };
+    // Spans and logs arrive in export batches: read until what the assertions need has arrived.
+    private static Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done) =>
+        Polling.EventuallyAsync(read, done, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250));
 }
