@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using System.Net.Sockets;
-using System.Reflection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Ticketing.AppHost.Hosting;

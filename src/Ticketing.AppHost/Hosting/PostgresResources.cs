@@ -103,20 +103,7 @@ public static class PostgresResourceExtensions
         var folder = PostgresFolder(dataDirectory);
         var server = new PostgresServerResource(name, password.Resource, folder);
         var healthCheck = $"{name}-accepts-connections";
-        builder.Services.AddHealthChecks().AddAsyncCheck(healthCheck, async cancellationToken =>
-        {
-            try
-            {
-                var admin = await AdminConnectionStringAsync(server, "postgres", cancellationToken);
-                await using var connection = new NpgsqlConnection(admin);
-                await connection.OpenAsync(cancellationToken);
-                return HealthCheckResult.Healthy();
-            }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException)
-            {
-                return HealthCheckResult.Unhealthy(ex.Message);
-            }
-        });
+        builder.Services.AddHealthChecks().AddAsyncCheck(healthCheck, cancellationToken => AcceptsConnectionsAsync(server, "postgres", cancellationToken));
 
         builder.Eventing.Subscribe<BeforeResourceStartedEvent>(server, async (_, cancellationToken) =>
             await InitializeClusterAsync(server, await password.Resource.GetValueAsync(cancellationToken) ?? "", cancellationToken));
@@ -180,19 +167,8 @@ public static class PostgresResourceExtensions
             });
         });
         var healthCheck = $"{name}-database";
-        server.ApplicationBuilder.Services.AddHealthChecks().AddAsyncCheck(healthCheck, async cancellationToken =>
-        {
-            try
-            {
-                await using var connection = new NpgsqlConnection(await AdminConnectionStringAsync(server.Resource, databaseName, cancellationToken));
-                await connection.OpenAsync(cancellationToken);
-                return HealthCheckResult.Healthy();
-            }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException)
-            {
-                return HealthCheckResult.Unhealthy(ex.Message);
-            }
-        });
+        server.ApplicationBuilder.Services.AddHealthChecks().AddAsyncCheck(healthCheck,
+            cancellationToken => AcceptsConnectionsAsync(server.Resource, databaseName, cancellationToken));
         return server.ApplicationBuilder.AddResource(database).WithHealthCheck(healthCheck);
     }
 
@@ -253,6 +229,21 @@ public static class PostgresResourceExtensions
         await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    // Health: the server accepts a connection of its superuser to database (the resources' WaitFor waits for it).
+    private static async Task<HealthCheckResult> AcceptsConnectionsAsync(PostgresServerResource server, string database, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(await AdminConnectionStringAsync(server, database, cancellationToken));
+            await connection.OpenAsync(cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException)
+        {
+            return HealthCheckResult.Unhealthy(ex.Message);
+        }
     }
 
     // Unpooled: a pooled connection may belong to an earlier start of the same server (a restart after a crash).

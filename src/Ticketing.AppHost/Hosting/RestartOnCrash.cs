@@ -62,29 +62,41 @@ public sealed class RestartOnCrash(
                     continue;
                 }
 
-                var crashes = _crashes.GetOrAdd(update.ResourceId, _ => new Queue<DateTime>());
-                crashes.Enqueue(DateTime.UtcNow);
-                while (crashes.Peek() < DateTime.UtcNow - Window)
-                {
-                    crashes.Dequeue();
-                }
-
-                if (crashes.Count >= MaxCrashes)
-                {
-                    Say(update.Resource, $"!!! {update.Resource.Name} exited unexpectedly ({exit}), {crashes.Count} times within {Window.TotalMinutes:F0} minutes: " +
-                        "restarting will not heal it, so the run stops. Its log above says why.");
-                    lifetime.StopApplication();
-                    continue;
-                }
-
-                var delay = DelayBefore(crashes.Count);
-                Say(update.Resource, $"!!! {update.Resource.Name} exited unexpectedly ({exit}); restart {crashes.Count} in {delay.TotalSeconds:F0} s");
-                _ = RestartAsync(update.Resource, update.ResourceId, delay, stoppingToken);
+                ScheduleRestart(update.Resource, update.ResourceId, $"{update.Resource.Name} exited unexpectedly ({exit})", stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+    }
+
+    // Counts one crash of the resource within the window; stops the run at MaxCrashes, else restarts it after the backoff.
+    private void ScheduleRestart(IResource resource, string resourceId, string what, CancellationToken cancellationToken)
+    {
+        var crashes = _crashes.GetOrAdd(resourceId, _ => new Queue<DateTime>());
+        int count;
+        lock (crashes) // the watch loop and restarts that failed both count
+        {
+            crashes.Enqueue(DateTime.UtcNow);
+            while (crashes.Peek() < DateTime.UtcNow - Window)
+            {
+                crashes.Dequeue();
+            }
+
+            count = crashes.Count;
+        }
+
+        if (count >= MaxCrashes)
+        {
+            Say(resource, $"!!! {what}, {count} times within {Window.TotalMinutes:F0} minutes: restarting will not heal it, so the run stops. " +
+                "Its log above says why.");
+            lifetime.StopApplication();
+            return;
+        }
+
+        var delay = DelayBefore(count);
+        Say(resource, $"!!! {what}; restart {count} in {delay.TotalSeconds:F0} s");
+        _ = RestartAsync(resource, resourceId, delay, cancellationToken);
     }
 
     private async Task RestartAsync(IResource resource, string resourceId, TimeSpan delay, CancellationToken cancellationToken)
@@ -96,18 +108,7 @@ public sealed class RestartOnCrash(
             if (!result.Success)
             {
                 // Counted as one more crash: tried again after the next backoff, until the crash limit stops the run.
-                var crashes = _crashes.GetOrAdd(resourceId, _ => new Queue<DateTime>());
-                crashes.Enqueue(DateTime.UtcNow);
-                if (crashes.Count >= MaxCrashes)
-                {
-                    Say(resource, $"!!! {resourceId} could not be restarted {crashes.Count} times ({result.Message}); the run stops.");
-                    lifetime.StopApplication();
-                    return;
-                }
-
-                var next = DelayBefore(crashes.Count);
-                Say(resource, $"!!! {resourceId} could not be restarted ({result.Message}); trying again in {next.TotalSeconds:F0} s");
-                _ = RestartAsync(resource, resourceId, next, cancellationToken);
+                ScheduleRestart(resource, resourceId, $"{resourceId} could not be restarted ({result.Message})", cancellationToken);
                 return;
             }
 

@@ -287,14 +287,14 @@ public class FaultTests(ITestOutputHelper output)
 
         /// <summary>
         /// The process DCP started for <paramref name="resource"/> and the one that does its work — the same for Redis and the broker;
-        /// the app under <c>dotnet run</c> for a project; the postmaster under the bash launcher for Postgres.
+        /// a project (run as its built program, <c>dotnet exec</c>); the postmaster under the bash launcher for Postgres.
         /// </summary>
         public (int Launcher, int Process) Process(string resource)
         {
             var launcher = Latest(resource) is { } snapshot && Pid(snapshot) is { } pid ? pid
                 : throw new ShouldAssertException($"{resource} has no process id in its snapshot");
             var command = ProcessTree.CommandLine(launcher);
-            return command.StartsWith("dotnet run ", StringComparison.Ordinal) || command.StartsWith("bash ", StringComparison.Ordinal)
+            return command.StartsWith("bash ", StringComparison.Ordinal)
                 ? (launcher, ProcessTree.Children(launcher).First(ProcessTree.IsAlive))
                 : (launcher, launcher);
         }
