@@ -1,11 +1,16 @@
 -- KEYS: waiting, seen, active, admissions. ARGV: tokenId, offset, nowMs, abandonMs, activeTtlMs, retentionMs, brokerEpoch ('' if none).
 -- Puts a join into the line once Kafka has acknowledged it, scored by its offset (join order), and stamps the epoch of the
--- broker whose log holds that offset (LostJoinsRecovery requeues only tokens of another epoch). A token that was already
--- admitted, left or ended in between is not put back. Returns the token's state (token_state, touched: the join is its first
--- heartbeat), so the join's answer needs no second round trip.
+-- broker whose log holds that offset (LostJoinsRecovery requeues only tokens of another epoch). The offset and epoch are
+-- recorded on every token that still exists: the QueueWorker reads the join from Kafka and may admit it before this runs,
+-- and the token still keeps where it joined. A token that was already admitted, left or ended in between is not put back in
+-- line. Returns the token's state (token_state, touched: the join is its first heartbeat), so the join's answer needs no
+-- second round trip.
 local key = TOKEN_PREFIX .. ARGV[1]
-if redis.call('HGET', key, 'status') == 'WAITING' then
+local status = redis.call('HGET', key, 'status')
+if status then
   redis.call('HSET', key, 'offset', ARGV[2], 'epoch', ARGV[7])
+end
+if status == 'WAITING' then
   redis.call('ZADD', KEYS[1], tonumber(ARGV[2]), ARGV[1])
 end
 return token_state(ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], true)
