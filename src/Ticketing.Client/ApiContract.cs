@@ -82,8 +82,18 @@ public static class ApiContract
     /// <summary><c>status</c> of a reservation.</summary>
     public static class ReservationStatus
     {
-        /// <summary>Paid; the only status a reservation has today.</summary>
+        /// <summary>Paid; the seat is the buyer's.</summary>
         public const string Confirmed = "CONFIRMED";
+
+        /// <summary>Cancelled by the buyer or with the show; the price was refunded and the seat went back on sale.</summary>
+        public const string Cancelled = "CANCELLED";
+    }
+
+    /// <summary>Roles an access token can carry (<c>roles</c> of <c>GET /api/users/me</c>).</summary>
+    public static class Roles
+    {
+        /// <summary>May use <c>/api/admin</c>: create concerts and schedules, see their sales, cancel shows.</summary>
+        public const string Organiser = "organiser";
     }
 
     /// <summary>
@@ -127,6 +137,14 @@ public static class ApiContract
         public const string InvalidAmount = "INVALID_AMOUNT";
         public const string InsufficientBalance = "INSUFFICIENT_BALANCE";
         public const string SeatAlreadySold = "SEAT_ALREADY_SOLD";
+
+        public const string ReservationNotFound = "RESERVATION_NOT_FOUND";
+        public const string ReservationAlreadyCancelled = "RESERVATION_ALREADY_CANCELLED";
+        public const string CancellationClosed = "CANCELLATION_CLOSED";
+
+        public const string InvalidSeatMap = "INVALID_SEAT_MAP";
+        public const string InvalidBookingWindow = "INVALID_BOOKING_WINDOW";
+        public const string ScheduleCancelled = "SCHEDULE_CANCELLED";
 
         public const string InvalidIdempotencyKey = "INVALID_IDEMPOTENCY_KEY";
         public const string IdempotencyKeyInFlight = "IDEMPOTENCY_KEY_IN_FLIGHT";

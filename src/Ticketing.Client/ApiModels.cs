@@ -108,4 +108,80 @@ public sealed record Payment(Guid PaymentId, Guid ReservationId, long Amount, Da
 /// <param name="Price">Points paid.</param>
 /// <param name="Status">One of <see cref="ApiContract.ReservationStatus"/>.</param>
 /// <param name="PaidAt">When it was paid (UTC).</param>
-public sealed record Reservation(Guid ReservationId, string ConcertTitle, DateTimeOffset StartsAt, int SeatNumber, string Grade, long Price, string Status, DateTimeOffset PaidAt);
+/// <param name="CancelledAt">When it was cancelled (UTC); null while CONFIRMED.</param>
+/// <param name="Refund">Points given back by the cancellation (the full price); null while CONFIRMED.</param>
+public sealed record Reservation(Guid ReservationId, string ConcertTitle, DateTimeOffset StartsAt, int SeatNumber, string Grade, long Price, string Status,
+    DateTimeOffset PaidAt, DateTimeOffset? CancelledAt = null, long? Refund = null);
+
+/// <summary>Answer of <c>POST /api/reservations/{reservationId}/cancel</c> (200).</summary>
+/// <param name="ReservationId">The cancelled reservation.</param>
+/// <param name="Status"><see cref="ApiContract.ReservationStatus.Cancelled"/>.</param>
+/// <param name="Refund">Points given back: the full price paid.</param>
+/// <param name="Balance">The caller's balance after the refund, in points.</param>
+public sealed record ReservationCancelled(Guid ReservationId, string Status, long Refund, long Balance);
+
+/// <summary>Answer of <c>GET /api/users/me</c>: who the access token belongs to and what it may do.</summary>
+/// <param name="UserId">The caller's id.</param>
+/// <param name="Name">The name as registered.</param>
+/// <param name="Roles">Subset of [<see cref="ApiContract.Roles.Organiser"/>].</param>
+public sealed record CurrentUser(Guid UserId, string Name, IReadOnlyList<string> Roles);
+
+/// <summary>Body of <c>POST /api/admin/concerts</c>.</summary>
+/// <param name="Title">1–200 characters.</param>
+/// <param name="Performer">1–200 characters.</param>
+/// <param name="Venue">1–200 characters.</param>
+public sealed record NewConcert(string Title, string Performer, string Venue);
+
+/// <summary>A band of seats of one grade and price in a schedule's seat map.</summary>
+/// <param name="From">First seat of the band, 1..50.</param>
+/// <param name="To">Last seat of the band (inclusive), From..50.</param>
+/// <param name="Grade">1–16 characters, e.g. <c>VIP</c>.</param>
+/// <param name="Price">Points per seat, 1..10,000,000.</param>
+public sealed record SeatBand(int From, int To, string Grade, long Price);
+
+/// <summary>Body of <c>POST /api/admin/concerts/{concertId}/schedules</c>.</summary>
+/// <param name="StartsAt">Show time (UTC).</param>
+/// <param name="BookingOpensAt">Booking window start (UTC); before <paramref name="BookingClosesAt"/>.</param>
+/// <param name="BookingClosesAt">Booking window end (UTC); no later than <paramref name="StartsAt"/>.</param>
+/// <param name="Seats">Bands covering seats 1..50 exactly once (else 400 <c>INVALID_SEAT_MAP</c>).</param>
+public sealed record NewSchedule(DateTimeOffset StartsAt, DateTimeOffset BookingOpensAt, DateTimeOffset BookingClosesAt, IReadOnlyList<SeatBand> Seats);
+
+/// <summary>Body of <c>PATCH /api/admin/schedules/{scheduleId}</c>: the bounds to change (null keeps the current one).</summary>
+/// <param name="BookingOpensAt">New booking window start (UTC).</param>
+/// <param name="BookingClosesAt">New booking window end (UTC).</param>
+public sealed record BookingWindowChange(DateTimeOffset? BookingOpensAt = null, DateTimeOffset? BookingClosesAt = null);
+
+/// <summary>A schedule as its organiser sees it.</summary>
+/// <param name="ScheduleId">Id.</param>
+/// <param name="StartsAt">Show time (UTC).</param>
+/// <param name="BookingOpensAt">Booking window start (UTC).</param>
+/// <param name="BookingClosesAt">Booking window end (UTC).</param>
+/// <param name="TotalSeats">Seats of the schedule (50).</param>
+/// <param name="Cancelled">True once the organiser cancelled the show.</param>
+public sealed record AdminSchedule(Guid ScheduleId, DateTimeOffset StartsAt, DateTimeOffset BookingOpensAt, DateTimeOffset BookingClosesAt, int TotalSeats,
+    bool Cancelled = false);
+
+/// <summary>A concert of the calling organiser with its schedules (<c>GET /api/admin/concerts</c>).</summary>
+/// <param name="ConcertId">Id.</param>
+/// <param name="Title">Title.</param>
+/// <param name="Performer">Performer.</param>
+/// <param name="Venue">Venue.</param>
+/// <param name="Schedules">Its schedules by show time; empty for an answer of <c>POST /api/admin/concerts</c>.</param>
+public sealed record AdminConcert(Guid ConcertId, string Title, string Performer, string Venue, IReadOnlyList<AdminSchedule>? Schedules = null);
+
+/// <summary>Answer of <c>GET /api/admin/schedules/{scheduleId}/sales</c>; money in points.</summary>
+/// <param name="ScheduleId">The schedule.</param>
+/// <param name="TotalSeats">Seats of the schedule (50).</param>
+/// <param name="Sold">Seats with a CONFIRMED reservation.</param>
+/// <param name="Held">Unsold seats held right now.</param>
+/// <param name="Available">TotalSeats − Sold − Held.</param>
+/// <param name="CancelledReservations">Reservations cancelled (by their buyers or with the show).</param>
+/// <param name="Revenue">Points of the CONFIRMED reservations (refunds already taken off).</param>
+/// <param name="Refunded">Points given back by cancellations.</param>
+public sealed record ScheduleSales(Guid ScheduleId, int TotalSeats, int Sold, int Held, int Available, int CancelledReservations, long Revenue, long Refunded);
+
+/// <summary>Answer of <c>POST /api/admin/schedules/{scheduleId}/cancel</c>.</summary>
+/// <param name="ScheduleId">The schedule, now off sale.</param>
+/// <param name="ReservationsCancelled">Reservations this call cancelled and refunded (0 on a repeat).</param>
+/// <param name="PointsRefunded">Points this call refunded in all.</param>
+public sealed record ScheduleCancelled(Guid ScheduleId, int ReservationsCancelled, long PointsRefunded);

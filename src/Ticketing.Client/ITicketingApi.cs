@@ -121,4 +121,51 @@ public interface ITicketingApi
     /// <summary><c>GET /api/reservations</c> (user): the caller's confirmed reservations, newest payment first.</summary>
     [Get("/api/reservations")]
     Task<IApiResponse<IReadOnlyList<Reservation>>> GetReservationsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <c>POST /api/reservations/{reservationId}/cancel</c> (user): cancels the caller's reservation while its booking window is open,
+    /// refunds the full price (a REFUND history row) and puts the seat back on sale, all in one step. 200; 404
+    /// <c>RESERVATION_NOT_FOUND</c> (unknown or someone else's), 409 <c>RESERVATION_ALREADY_CANCELLED</c>, 409 <c>CANCELLATION_CLOSED</c>.
+    /// <paramref name="idempotencyKey"/> as on <see cref="ChargeAsync"/>.
+    /// </summary>
+    [Post("/api/reservations/{reservationId}/cancel")]
+    Task<IApiResponse<ReservationCancelled>> CancelReservationAsync(Guid reservationId,
+        [Header(ApiContract.Headers.IdempotencyKey)] string? idempotencyKey = null, CancellationToken cancellationToken = default);
+
+    /// <summary><c>GET /api/users/me</c> (user): the caller's id, name and roles.</summary>
+    [Get("/api/users/me")]
+    Task<IApiResponse<CurrentUser>> GetCurrentUserAsync(CancellationToken cancellationToken = default);
+
+    /// <summary><c>GET /api/admin/concerts</c> (organiser): the caller's own concerts with their schedules. 403 <c>FORBIDDEN</c> for other users.</summary>
+    [Get("/api/admin/concerts")]
+    Task<IApiResponse<IReadOnlyList<AdminConcert>>> GetMyConcertsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary><c>POST /api/admin/concerts</c> (organiser): creates a concert owned by the caller. 201; 400 <c>INVALID_REQUEST</c>.</summary>
+    [Post("/api/admin/concerts")]
+    Task<IApiResponse<AdminConcert>> CreateConcertAsync([Body] NewConcert concert, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <c>POST /api/admin/concerts/{concertId}/schedules</c> (organiser): adds a show with its booking window and seat map. 201; 400
+    /// <c>INVALID_SEAT_MAP</c>/<c>INVALID_BOOKING_WINDOW</c>, 404 <c>CONCERT_NOT_FOUND</c> (unknown or another organiser's).
+    /// </summary>
+    [Post("/api/admin/concerts/{concertId}/schedules")]
+    Task<IApiResponse<AdminSchedule>> CreateScheduleAsync(Guid concertId, [Body] NewSchedule schedule, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <c>PATCH /api/admin/schedules/{scheduleId}</c> (organiser): moves the booking window. 200; 400 <c>INVALID_BOOKING_WINDOW</c>,
+    /// 404 <c>SCHEDULE_NOT_FOUND</c>, 409 <c>SCHEDULE_CANCELLED</c>.
+    /// </summary>
+    [Patch("/api/admin/schedules/{scheduleId}")]
+    Task<IApiResponse<AdminSchedule>> ChangeBookingWindowAsync(Guid scheduleId, [Body] BookingWindowChange change, CancellationToken cancellationToken = default);
+
+    /// <summary><c>GET /api/admin/schedules/{scheduleId}/sales</c> (organiser): sold, held, available, revenue and refunds. 404 <c>SCHEDULE_NOT_FOUND</c>.</summary>
+    [Get("/api/admin/schedules/{scheduleId}/sales")]
+    Task<IApiResponse<ScheduleSales>> GetSalesAsync(Guid scheduleId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <c>POST /api/admin/schedules/{scheduleId}/cancel</c> (organiser): takes the show off sale and cancels and refunds every CONFIRMED
+    /// reservation of it, each exactly once. 200 with what this call refunded (nothing on a repeat); 404 <c>SCHEDULE_NOT_FOUND</c>.
+    /// </summary>
+    [Post("/api/admin/schedules/{scheduleId}/cancel")]
+    Task<IApiResponse<ScheduleCancelled>> CancelScheduleAsync(Guid scheduleId, CancellationToken cancellationToken = default);
 }

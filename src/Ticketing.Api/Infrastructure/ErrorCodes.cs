@@ -41,6 +41,14 @@ public static class ErrorCodes
     public const string InsufficientBalance = "INSUFFICIENT_BALANCE";
     public const string SeatAlreadySold = "SEAT_ALREADY_SOLD";
 
+    public const string ReservationNotFound = "RESERVATION_NOT_FOUND";
+    public const string ReservationAlreadyCancelled = "RESERVATION_ALREADY_CANCELLED";
+    public const string CancellationClosed = "CANCELLATION_CLOSED";
+
+    public const string InvalidSeatMap = "INVALID_SEAT_MAP";
+    public const string InvalidBookingWindow = "INVALID_BOOKING_WINDOW";
+    public const string ScheduleCancelled = "SCHEDULE_CANCELLED";
+
     public const string InvalidIdempotencyKey = "INVALID_IDEMPOTENCY_KEY";
     public const string IdempotencyKeyInFlight = "IDEMPOTENCY_KEY_IN_FLIGHT";
     public const string IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED";
