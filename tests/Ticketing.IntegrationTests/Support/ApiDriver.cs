@@ -73,6 +73,25 @@ public sealed class ApiDriver : IDisposable
         return user;
     }
 
+    /// <summary>
+    /// The organiser <paramref name="name"/> (one of <see cref="TestSystem.OrganiserNames"/>) signed in: signed up by the first test that
+    /// asks for it, signed in for the others (tests of one system share the name, so each asserts only on the concerts it made).
+    /// </summary>
+    public async Task<TestUser> OrganiserAsync(string name)
+    {
+        const string password = "organiser-password-1";
+        var signUp = await Anonymous.SignUpAsync(new Credentials(name, password));
+        if (signUp.StatusCode != HttpStatusCode.Created)
+        {
+            signUp.Problem()!.Code.ShouldBe(ApiContract.ErrorCodes.NameTaken);
+        }
+
+        var token = (await Anonymous.SignInAsync(new Credentials(name, password))).ShouldReturn();
+        var me = (await As(new TestUser(Guid.Empty, name, password, token.AccessToken)).GetCurrentUserAsync()).ShouldReturn();
+        me.Roles.ShouldContain(ApiContract.Roles.Organiser);
+        return new TestUser(me.UserId, name, password, token.AccessToken);
+    }
+
     /// <summary>A raw request: <paramref name="body"/> is sent as JSON unless it already is <see cref="HttpContent"/>.</summary>
     public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, TestUser? user, object? body = null, string? queueToken = null)
     {

@@ -40,6 +40,12 @@ public sealed class TestSystem : IAsyncDisposable
     /// Where the systems' logs of this run go (one file per system, each line <c>[resource] text</c>): <c>logs/last-run</c> next to
     /// the test assembly, kept after the run (each run replaces it) so a failure can be read afterwards.
     /// </summary>
+    /// <summary>
+    /// The names every test system makes organisers (<c>Ticketing__Organisers__Names</c>); <see cref="ApiDriver.OrganiserAsync"/> signs
+    /// one of them up, or in when a test before it already did.
+    /// </summary>
+    public static readonly IReadOnlyList<string> OrganiserNames = ["organiser-a", "organiser-b", "web-organiser"];
+
     public static string LogDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "logs", "last-run");
 
     // The data folders of this test run (deleted at the end); under the temp folder, which the postgres OS user can enter.
@@ -108,6 +114,7 @@ public sealed class TestSystem : IAsyncDisposable
             ["ConnectionStrings__postgres"] = outsidePostgres,
             ["Ticketing__Queue__AdmissionInterval"] = "00:00:00.100",
             ["Ticketing__Catalog__SeedDevData"] = "false", // tests create the concerts they use
+            ["Ticketing__Organisers__Names"] = string.Join(",", OrganiserNames),
             ["Logging__LogLevel__Default"] = "Information",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
         };
