@@ -420,7 +420,7 @@ seq 2 50 | while read -r seat; do while read -r t q; do echo "$t $q $seat"; done
     fi' "$A" "$schedule" >"$work/payments.txt"
 echo "  payment answers: $(sort "$work/payments.txt" | uniq -c | awk '{printf "%s×%s ", $2, $1}')"
 
-sold_twice=$(psql_q "SELECT count(*) FROM (SELECT 1 FROM reservations GROUP BY schedule_id, seat_number HAVING count(*) > 1) d")
+sold_twice=$(psql_q "SELECT count(*) FROM (SELECT 1 FROM reservations WHERE status = 'CONFIRMED' GROUP BY schedule_id, seat_number HAVING count(*) > 1) d")
 reservations=$(psql_q "SELECT count(*) FROM reservations")
 payments=$(psql_q "SELECT count(*) FROM payments")
 # Points: every balance is exactly its charges minus its payments plus its refunds, and every payment is one PAYMENT row.
