@@ -4,6 +4,7 @@ using Ticketing.Api.Catalog;
 using Ticketing.Api.Data;
 using Ticketing.Api.Holds;
 using Ticketing.Api.Infrastructure;
+using Ticketing.Api.Organisers;
 using Ticketing.Api.Payments;
 using Ticketing.Api.Queue;
 using Ticketing.Api.Reservations;
@@ -34,6 +35,7 @@ builder.Services.AddCatalog();
 builder.Services.AddHolds();
 builder.Services.AddBalance();
 builder.Services.AddPayments();
+builder.Services.AddReservations();
 
 var app = builder.Build();
 
@@ -68,6 +70,7 @@ app.MapHoldsEndpoints();
 app.MapBalanceEndpoints();
 app.MapPaymentsEndpoints();
 app.MapReservationsEndpoints();
+app.MapAdminEndpoints();
 app.MapDefaultEndpoints();
 
 app.Run();

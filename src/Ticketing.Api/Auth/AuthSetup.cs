@@ -3,10 +3,25 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Ticketing.Api.Infrastructure;
+using Ticketing.Api.Organisers;
 
 namespace Ticketing.Api.Auth;
 
-/// <summary>Access-token authentication: JwtBearer over <see cref="TokenSigning"/>, 401s as problem details.</summary>
+/// <summary>Roles an access token can carry (claim <see cref="TokenSigning.RoleClaimType"/>).</summary>
+public static class Roles
+{
+    /// <summary>May use <c>/api/admin</c> (API.md "Organiser"); given to the names of <see cref="OrganiserOptions.Names"/>.</summary>
+    public const string Organiser = "organiser";
+}
+
+/// <summary>Names of the authorization policies (ASP.NET Core policy-based authorization).</summary>
+public static class AuthPolicies
+{
+    /// <summary>A signed-in user whose access token carries <see cref="Roles.Organiser"/>; others get 403 <c>FORBIDDEN</c>.</summary>
+    public const string Organiser = "organiser";
+}
+
+/// <summary>Access-token authentication: JwtBearer over <see cref="TokenSigning"/>, 401s and 403s as problem details.</summary>
 public static class AuthSetup
 {
     /// <summary>Binds and validates <see cref="AuthOptions"/> at start-up and wires JwtBearer and authorization.</summary>
@@ -15,6 +30,7 @@ public static class AuthSetup
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<TokenSigning>();
         services.AddSingleton<AccessTokens>();
+        services.AddOptions<OrganiserOptions>().BindConfiguration(OrganiserOptions.SectionName);
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
@@ -24,6 +40,23 @@ public static class AuthSetup
                 options.TokenValidationParameters = signing.ValidationParameters(TokenSigning.AccessAudience);
                 options.Events = new JwtBearerEvents
                 {
+                    OnTokenValidated = context =>
+                    {
+                        // Every handler reads the caller from `sub`: a well-signed token whose `sub` is no user id is refused
+                        // here (401) rather than failing later (a 500).
+                        if (!Guid.TryParse(context.Principal?.FindFirstValue(JwtRegisteredClaimNames.Sub), out _))
+                        {
+                            context.Fail("The access token names no user.");
+                        }
+
+                        return Task.CompletedTask;
+                    },
+                    OnForbidden = async context =>
+                    {
+                        var result = ApiProblems.Problem(StatusCodes.Status403Forbidden, ErrorCodes.Forbidden,
+                            "Not allowed", "This route is for organisers (API.md \"Organiser\").");
+                        await result.ExecuteAsync(context.HttpContext);
+                    },
                     OnChallenge = async context =>
                     {
                         // Write the 401 ourselves so it carries a code like every other error (API.md "Errors").
@@ -36,7 +69,8 @@ public static class AuthSetup
                     },
                 };
             });
-        services.AddAuthorization();
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AuthPolicies.Organiser, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Organiser));
         return services;
     }
 
@@ -46,19 +80,29 @@ public static class AuthSetup
         Guid.TryParse(user.FindFirstValue(JwtRegisteredClaimNames.Sub), out var id)
             ? id
             : throw new InvalidOperationException("The endpoint must require authorization to read the user id.");
+
+    /// <summary>The roles of the caller's access token (a subset of [<see cref="Roles.Organiser"/>]).</summary>
+    public static string[] GetRoles(this ClaimsPrincipal user) =>
+        [.. user.FindAll(TokenSigning.RoleClaimType).Select(c => c.Value).Distinct()];
 }
 
 /// <summary>Issues access tokens (audience <see cref="TokenSigning.AccessAudience"/>).</summary>
-public sealed class AccessTokens(TokenSigning signing, IOptions<AuthOptions> options, TimeProvider clock)
+public sealed class AccessTokens(TokenSigning signing, IOptions<AuthOptions> options, IOptions<OrganiserOptions> organisers, TimeProvider clock)
 {
-    /// <summary>A signed access token for the user and when it expires (now + <see cref="AuthOptions.AccessTokenLifetime"/>).</summary>
+    /// <summary>
+    /// A signed access token for the user and when it expires (now + <see cref="AuthOptions.AccessTokenLifetime"/>): claims <c>sub</c>
+    /// (the user id), <c>name</c>, and <c>role</c> = <see cref="Roles.Organiser"/> when <see cref="OrganiserOptions.Names"/> lists the name.
+    /// </summary>
     public (string Token, DateTimeOffset ExpiresAt) Issue(Guid userId, string name)
     {
         var now = clock.GetUtcNow();
         var expiresAt = now + options.Value.AccessTokenLifetime;
-        var token = signing.Create(TokenSigning.AccessAudience,
-            [new Claim(JwtRegisteredClaimNames.Sub, userId.ToString()), new Claim(JwtRegisteredClaimNames.Name, name)],
-            now, expiresAt);
-        return (token, expiresAt);
+        List<Claim> claims = [new(JwtRegisteredClaimNames.Sub, userId.ToString()), new(JwtRegisteredClaimNames.Name, name)];
+        if (organisers.Value.IsOrganiser(name))
+        {
+            claims.Add(new Claim(TokenSigning.RoleClaimType, Roles.Organiser));
+        }
+
+        return (signing.Create(TokenSigning.AccessAudience, claims, now, expiresAt), expiresAt);
     }
 }

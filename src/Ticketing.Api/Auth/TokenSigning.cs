@@ -19,6 +19,9 @@ public sealed class TokenSigning
     /// <summary>Audience of queue tokens (<c>X-Queue-Token</c>).</summary>
     public const string QueueAudience = "ticketing-queue";
 
+    /// <summary>The claim of an access token's roles: <c>role</c>, as the JWT profiles of RFC 9068 (§2.2.3.1) and RFC 7643 name it.</summary>
+    public const string RoleClaimType = "role";
+
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
     private readonly string _issuer;
 
@@ -59,6 +62,7 @@ public sealed class TokenSigning
         RequireExpirationTime = true,
         ClockSkew = TimeSpan.FromSeconds(30),
         NameClaimType = JwtRegisteredClaimNames.Name,
+        RoleClaimType = RoleClaimType,
     };
 
     /// <summary>Validates <paramref name="token"/> for <paramref name="audience"/>; the result says why it failed.</summary>

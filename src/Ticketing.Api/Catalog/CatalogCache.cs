@@ -30,11 +30,14 @@ public sealed class CatalogSchedule
     /// <summary>Booking window end (UTC, exclusive).</summary>
     public required DateTimeOffset BookingClosesAt { get; init; }
 
+    /// <summary>When the organiser cancelled the show (UTC); null while it is on. A cancelled schedule is never open for booking.</summary>
+    public DateTimeOffset? CancelledAt { get; init; }
+
     /// <summary>Seats indexed by number: <c>Seats[n]</c> is seat n (1..<see cref="CatalogEndpoints.SeatsPerSchedule"/>), null where the schedule has none; index 0 is unused.</summary>
     public required CatalogSeat?[] Seats { get; init; }
 
-    /// <summary>True when <paramref name="now"/> is inside the booking window.</summary>
-    public bool IsBookingOpen(DateTimeOffset now) => now >= BookingOpensAt && now < BookingClosesAt;
+    /// <summary>True when the show is not cancelled and <paramref name="now"/> is inside the booking window.</summary>
+    public bool IsBookingOpen(DateTimeOffset now) => CancelledAt is null && now >= BookingOpensAt && now < BookingClosesAt;
 
     /// <summary>Seat <paramref name="seatNumber"/>, or null when out of range or missing.</summary>
     public CatalogSeat? Seat(int seatNumber) => seatNumber > 0 && seatNumber < Seats.Length ? Seats[seatNumber] : null;
@@ -183,7 +186,7 @@ public sealed class CatalogCache(IServiceScopeFactory scopes, IOutputCacheStore 
             return new CatalogSchedule
             {
                 Id = s.Id, ConcertId = s.ConcertId, StartsAt = s.StartsAt, BookingOpensAt = s.BookingOpensAt,
-                BookingClosesAt = s.BookingClosesAt, Seats = seatArray,
+                BookingClosesAt = s.BookingClosesAt, CancelledAt = s.CancelledAt, Seats = seatArray,
             };
         }).ToList();
         var byConcert = concerts.ToDictionary(c => c.ConcertId, c => (IReadOnlyList<CatalogSchedule>)byId.Where(s => s.ConcertId == c.ConcertId).ToList());

@@ -59,8 +59,11 @@ public sealed class TicketingDbContext(DbContextOptions<TicketingDbContext> opti
 
         model.Entity<Concert>(concert =>
         {
-            concert.ToTable("concerts");
+            concert.ToTable("concerts", t => t.HasCheckConstraint("concerts_text_lengths",
+                "char_length(title) BETWEEN 1 AND 200 AND char_length(performer) BETWEEN 1 AND 200 AND char_length(venue) BETWEEN 1 AND 200"));
             concert.HasKey(c => c.Id).HasName("concerts_pkey");
+            concert.HasOne<User>().WithMany().HasForeignKey(c => c.OrganiserId).HasConstraintName("concerts_organiser_id_fkey");
+            concert.HasIndex(c => c.OrganiserId).HasDatabaseName("concerts_organiser");
         });
 
         model.Entity<Schedule>(schedule =>
@@ -78,6 +81,7 @@ public sealed class TicketingDbContext(DbContextOptions<TicketingDbContext> opti
             {
                 t.HasCheckConstraint("seats_number_range", "seat_number BETWEEN 1 AND 50");
                 t.HasCheckConstraint("seats_price_positive", "price > 0");
+                t.HasCheckConstraint("seats_grade_length", "char_length(grade) BETWEEN 1 AND 16");
             });
             seat.HasKey(s => new { s.ScheduleId, s.SeatNumber }).HasName("seats_pkey");
             seat.HasOne(s => s.Schedule).WithMany(s => s.Seats).HasForeignKey(s => s.ScheduleId).HasConstraintName("seats_schedule_id_fkey");
@@ -88,16 +92,22 @@ public sealed class TicketingDbContext(DbContextOptions<TicketingDbContext> opti
             reservation.ToTable("reservations", t =>
             {
                 t.HasCheckConstraint("reservations_price_check", "price > 0");
-                t.HasCheckConstraint("reservations_status_check", $"status IN ('{Reservation.Confirmed}')");
+                t.HasCheckConstraint("reservations_status_check", $"status IN ({string.Join(", ", Reservation.Statuses.Select(s => $"'{s}'"))})");
+                t.HasCheckConstraint("reservations_cancelled_at_check", $"(status = '{Reservation.Cancelled}') = (cancelled_at IS NOT NULL)");
             });
             reservation.HasKey(r => r.Id).HasName("reservations_pkey");
             reservation.Property(r => r.Status).HasDefaultValue(Reservation.Confirmed);
-            // The final arbiter: a seat is sold at most once, whatever Redis says (a UNIQUE constraint, as before).
-            reservation.HasAlternateKey(r => new { r.ScheduleId, r.SeatNumber }).HasName("reservations_one_per_seat");
+            // The final arbiter: a seat has at most one CONFIRMED reservation, whatever Redis says. A partial unique index, so a
+            // cancelled reservation leaves the seat free to be sold again (API.md "Reservations").
+            reservation.HasIndex(r => new { r.ScheduleId, r.SeatNumber }).IsUnique()
+                .HasFilter($"status = '{Reservation.Confirmed}'").HasDatabaseName("reservations_one_confirmed_per_seat");
             reservation.HasOne<User>().WithMany().HasForeignKey(r => r.UserId).HasConstraintName("reservations_user_id_fkey");
-            reservation.HasOne(r => r.Seat).WithOne(s => s.Reservation)
-                .HasForeignKey<Reservation>(r => new { r.ScheduleId, r.SeatNumber }).HasConstraintName("reservations_schedule_id_seat_number_fkey");
+            reservation.HasOne(r => r.Seat).WithMany(s => s.Reservations)
+                .HasForeignKey(r => new { r.ScheduleId, r.SeatNumber }).HasConstraintName("reservations_schedule_id_seat_number_fkey");
             reservation.HasIndex(r => new { r.UserId, r.PaidAt }).IsDescending(false, true).HasDatabaseName("reservations_user");
+            // The outbox of seat releases: cancelled reservations whose seat Redis has not been told about yet (few rows, if any).
+            reservation.HasIndex(r => r.CancelledAt).HasFilter($"status = '{Reservation.Cancelled}' AND seat_released_at IS NULL")
+                .HasDatabaseName("reservations_seat_release_pending");
         });
 
         model.Entity<Payment>(payment =>
@@ -124,6 +134,8 @@ public sealed class TicketingDbContext(DbContextOptions<TicketingDbContext> opti
             change.HasOne<User>().WithMany().HasForeignKey(c => c.UserId).HasConstraintName("balance_history_user_id_fkey");
             change.HasOne<Payment>().WithMany().HasForeignKey(c => c.PaymentId).HasConstraintName("balance_history_payment_id_fkey");
             change.HasIndex(c => new { c.UserId, c.Id }).IsDescending(false, true).HasDatabaseName("balance_history_user");
+            // A payment is refunded at most once, whoever cancels (the buyer, the organiser's cancel of the show) and however often.
+            change.HasIndex(c => c.PaymentId).IsUnique().HasFilter("kind = 'REFUND'").HasDatabaseName("balance_history_one_refund_per_payment");
         });
 
         model.Entity<IdempotencyEntry>(entry =>

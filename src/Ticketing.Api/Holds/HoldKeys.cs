@@ -22,6 +22,13 @@ public static class HoldKeys
     /// </summary>
     public static string Sold(Guid scheduleId) => $"hold:sold:{scheduleId:N}";
 
+    /// <summary>
+    /// The release counter of a schedule's sold set <c>hold:sold-version:{scheduleId}</c> (an integer, no expiry): incremented with every
+    /// seat a cancellation takes out of <see cref="Sold"/>, so a load from Postgres that read the reservations before the cancellation
+    /// committed sees the counter moved and reads again instead of adding the seat back (<see cref="SoldSeats"/>).
+    /// </summary>
+    public static string SoldVersion(Guid scheduleId) => $"hold:sold-version:{scheduleId:N}";
+
     /// <summary>The member of <see cref="Sold"/> that marks the set as loaded.</summary>
     public const string SoldLoadedMarker = "0";
 

@@ -16,4 +16,7 @@ public static class ApiMetrics
 
     /// <summary>Payments by outcome: tag <c>outcome</c> = <c>succeeded</c> or the API error code (e.g. <c>INSUFFICIENT_BALANCE</c>).</summary>
     public static readonly Counter<long> Payments = QueueMetrics.Meter.CreateCounter<long>("ticketing.payments", "{payment}", "Payments by outcome");
+
+    /// <summary>Reservations cancelled and refunded: tag <c>reason</c> = <c>buyer_cancelled</c> or <c>show_cancelled</c>.</summary>
+    public static readonly Counter<long> Refunds = QueueMetrics.Meter.CreateCounter<long>("ticketing.refunds", "{reservation}", "Reservations refunded by reason");
 }

@@ -53,7 +53,7 @@ public static class PaymentsEndpoints
     /// <summary>
     /// <b>[active]</b> Pays the caller's hold. 201 with the reservation; 402 <c>INSUFFICIENT_BALANCE</c> (the hold is kept),
     /// 410 <c>HOLD_EXPIRED</c> (nothing debited), 404 <c>HOLD_NOT_FOUND</c> (unknown, released or someone else's hold),
-    /// 409 <c>SEAT_ALREADY_SOLD</c>; idempotency and queue-token errors as documented on their types.
+    /// 409 <c>SEAT_ALREADY_SOLD</c>, 409 <c>BOOKING_CLOSED</c> (the organiser cancelled the show meanwhile; nothing debited); idempotency and queue-token errors as documented on their types.
     /// </summary>
     public static async Task<IResult> Pay(PaymentRequest body, HttpContext http, TicketingDbContext db, HoldStore holds,
         IQueuePassValidator queue, IdempotencyStore idempotency, TimeProvider clock, ILoggerFactory loggers)
@@ -95,7 +95,7 @@ public static class PaymentsEndpoints
             var outcome = await TryPayAsync(db, hold, key, clock);
             if (outcome.Result is not Created<PaymentConfirmed> created)
             {
-                Count(outcome.SeatSold ? ErrorCodes.SeatAlreadySold : ErrorCodes.InsufficientBalance);
+                Count((outcome.Result as ProblemHttpResult)?.ProblemDetails.Extensions[ApiProblems.CodeKey] as string ?? ErrorCodes.InternalError);
                 if (outcome.SeatSold)
                 {
                     await holds.MarkPaidAsync(hold);
@@ -135,11 +135,17 @@ public static class PaymentsEndpoints
 
     // Hand-written SQL on the context's connection: the conditional debit and the three rows it pays for are one statement (a
     // data-modifying CTE is atomic, and the foreign keys between its rows are checked when it ends), one round trip where EF Core
-    // would need five (README "Schema and migrations"). The reservation's UNIQUE(schedule, seat) is the arbiter: a violation
-    // undoes the whole statement, so nothing is debited for a seat someone else bought.
+    // would need five (README "Schema and migrations"). The reservation's unique index on (schedule, seat) over CONFIRMED rows is the
+    // arbiter: a violation undoes the whole statement, so nothing is debited for a seat someone else bought.
+    // on_sale: the schedule is not cancelled, read under FOR KEY SHARE. The organiser's cancel of the show takes the row FOR UPDATE
+    // first, so the two serialise: a payment that locked first commits before the cancel refunds the show's reservations (and is
+    // refunded with them); one that waits reads the row again after the cancel commits, finds it cancelled and debits nothing.
     private const string PaySql = """
-        WITH debit AS (
-            UPDATE users SET balance = balance - @Price WHERE id = @UserId AND balance >= @Price RETURNING balance),
+        WITH on_sale AS (
+            SELECT 1 FROM schedules WHERE id = @ScheduleId AND cancelled_at IS NULL FOR KEY SHARE),
+        debit AS (
+            UPDATE users SET balance = balance - @Price
+            WHERE id = @UserId AND balance >= @Price AND EXISTS (SELECT 1 FROM on_sale) RETURNING balance),
         reservation AS (
             INSERT INTO reservations (id, user_id, schedule_id, seat_number, price, paid_at)
             SELECT @ReservationId, @UserId, @ScheduleId, @SeatNumber, @Price, @PaidAt FROM debit),
@@ -150,6 +156,12 @@ public static class PaymentsEndpoints
             INSERT INTO balance_history (user_id, kind, amount, balance_after, payment_id, at)
             SELECT @UserId, 'PAYMENT', @Price, balance, @PaymentId, @PaidAt FROM debit)
         SELECT balance FROM debit
+        """;
+
+    // Why nothing was debited: the balance, and whether the show was cancelled meanwhile (null balance: no such user).
+    private const string RefusalSql = """
+        SELECT balance AS Balance, EXISTS (SELECT 1 FROM schedules WHERE id = @ScheduleId AND cancelled_at IS NOT NULL) AS ShowCancelled
+        FROM users WHERE id = @UserId
         """;
 
     private static async Task<(IResult Result, bool SeatSold)> TryPayAsync(TicketingDbContext db, HoldRecord hold, IdempotencyKey? key, TimeProvider clock)
@@ -175,11 +187,15 @@ public static class PaymentsEndpoints
 
         if (balance is null)
         {
-            var current = await connection.QuerySingleOrDefaultAsync<long?>("SELECT balance FROM users WHERE id = @UserId", new { hold.UserId }, transaction);
-            return current is null
-                ? (BalanceEndpoints.UnknownUser(), false)
-                : (ApiProblems.Problem(StatusCodes.Status402PaymentRequired, ErrorCodes.InsufficientBalance, "Not enough points",
-                    $"The seat costs {hold.Price:N0} points and the balance is {current:N0}. The hold is kept until {hold.ExpiresAt:O}: top up and pay again."), false);
+            var refusal = await connection.QuerySingleOrDefaultAsync<Refusal>(RefusalSql, new { hold.UserId, hold.ScheduleId }, transaction);
+            return refusal switch
+            {
+                null => (BalanceEndpoints.UnknownUser(), false),
+                { ShowCancelled: true } => (ApiProblems.Conflict(ErrorCodes.BookingClosed, "The show was cancelled",
+                    "The organiser cancelled this show while the payment was under way; nothing was charged."), false),
+                _ => (ApiProblems.Problem(StatusCodes.Status402PaymentRequired, ErrorCodes.InsufficientBalance, "Not enough points",
+                    $"The seat costs {hold.Price:N0} points and the balance is {refusal.Balance:N0}. The hold is kept until {hold.ExpiresAt:O}: top up and pay again."), false),
+            };
         }
 
         var confirmed = new PaymentConfirmed(ids.PaymentId, ids.ReservationId, hold.Price, paidAt, balance.Value);
@@ -190,5 +206,12 @@ public static class PaymentsEndpoints
         }
 
         return (TypedResults.Created($"/api/reservations/{confirmed.ReservationId}", confirmed), true);
+    }
+
+    private sealed class Refusal
+    {
+        public long Balance { get; init; }
+
+        public bool ShowCancelled { get; init; }
     }
 }

@@ -24,6 +24,12 @@ public sealed record UserCreated(Guid UserId, string Name);
 /// <param name="ExpiresAt">When it stops being accepted (UTC).</param>
 public sealed record AccessTokenIssued(string AccessToken, DateTimeOffset ExpiresAt);
 
+/// <summary>Answer of <c>GET /api/users/me</c>.</summary>
+/// <param name="UserId">The caller's id.</param>
+/// <param name="Name">The name as registered.</param>
+/// <param name="Roles">The roles signed into the caller's access token: a subset of [<c>organiser</c>].</param>
+public sealed record CurrentUser(Guid UserId, string Name, string[] Roles);
+
 /// <summary>The stored user, as sign-in needs it.</summary>
 public sealed class UserAccount
 {
@@ -44,15 +50,24 @@ public static class UsersEndpoints
     public static IServiceCollection AddUsers(this IServiceCollection services) =>
         services.AddSingleton<IPasswordHasher<UserAccount>, PasswordHasher<UserAccount>>();
 
-    /// <summary>Maps <c>POST /api/users</c> and <c>POST /api/auth/token</c>.</summary>
+    /// <summary>Maps <c>POST /api/users</c>, <c>POST /api/auth/token</c> and <c>GET /api/users/me</c>.</summary>
     public static IEndpointRouteBuilder MapUsersEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/users", SignUp).WithTags("Users").WithName("SignUp").WithSummary("Sign up")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
         app.MapPost("/api/auth/token", SignIn).WithTags("Users").WithName("SignIn").WithSummary("Get an access token")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
+        app.MapGet("/api/users/me", Me).WithTags("Users").WithName("GetCurrentUser").WithSummary("Who is calling")
+            .RequireAuthorization().ProducesProblem(StatusCodes.Status401Unauthorized);
         return app;
     }
+
+    /// <summary>
+    /// The caller as their access token says: id, name and roles (the Web shows the organiser pages from it). No database read: the
+    /// token is signed, and its roles are what every route authorizes with.
+    /// </summary>
+    public static Ok<CurrentUser> Me(HttpContext http) =>
+        TypedResults.Ok(new CurrentUser(http.User.GetUserId(), http.User.Identity?.Name ?? "", http.User.GetRoles()));
 
     /// <summary>Creates a user with a zero balance. 400 <c>INVALID_NAME</c>/<c>WEAK_PASSWORD</c>, 409 <c>NAME_TAKEN</c>.</summary>
     public static async Task<Results<Created<UserCreated>, ProblemHttpResult>> SignUp(

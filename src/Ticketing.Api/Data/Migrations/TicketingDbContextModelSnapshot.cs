@@ -61,6 +61,11 @@ namespace Ticketing.Api.Data.Migrations
                     b.HasKey("Id")
                         .HasName("balance_history_pkey");
 
+                    b.HasIndex("PaymentId")
+                        .IsUnique()
+                        .HasDatabaseName("balance_history_one_refund_per_payment")
+                        .HasFilter("kind = 'REFUND'");
+
                     b.HasIndex("UserId", "Id")
                         .IsDescending(false, true)
                         .HasDatabaseName("balance_history_user");
@@ -82,6 +87,10 @@ namespace Ticketing.Api.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<Guid?>("OrganiserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organiser_id");
+
                     b.Property<string>("Performer")
                         .IsRequired()
                         .HasColumnType("text")
@@ -100,7 +109,13 @@ namespace Ticketing.Api.Data.Migrations
                     b.HasKey("Id")
                         .HasName("concerts_pkey");
 
-                    b.ToTable("concerts", (string)null);
+                    b.HasIndex("OrganiserId")
+                        .HasDatabaseName("concerts_organiser");
+
+                    b.ToTable("concerts", null, t =>
+                        {
+                            t.HasCheckConstraint("concerts_text_lengths", "char_length(title) BETWEEN 1 AND 200 AND char_length(performer) BETWEEN 1 AND 200 AND char_length(venue) BETWEEN 1 AND 200");
+                        });
                 });
 
             modelBuilder.Entity("Ticketing.Api.Data.Model.IdempotencyEntry", b =>
@@ -194,6 +209,10 @@ namespace Ticketing.Api.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<DateTimeOffset?>("CancelledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("cancelled_at");
+
                     b.Property<DateTimeOffset>("PaidAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("paid_at");
@@ -210,6 +229,10 @@ namespace Ticketing.Api.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("seat_number");
 
+                    b.Property<DateTimeOffset?>("SeatReleasedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("seat_released_at");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .ValueGeneratedOnAdd()
@@ -224,8 +247,14 @@ namespace Ticketing.Api.Data.Migrations
                     b.HasKey("Id")
                         .HasName("reservations_pkey");
 
-                    b.HasAlternateKey("ScheduleId", "SeatNumber")
-                        .HasName("reservations_one_per_seat");
+                    b.HasIndex("CancelledAt")
+                        .HasDatabaseName("reservations_seat_release_pending")
+                        .HasFilter("status = 'CANCELLED' AND seat_released_at IS NULL");
+
+                    b.HasIndex("ScheduleId", "SeatNumber")
+                        .IsUnique()
+                        .HasDatabaseName("reservations_one_confirmed_per_seat")
+                        .HasFilter("status = 'CONFIRMED'");
 
                     b.HasIndex("UserId", "PaidAt")
                         .IsDescending(false, true)
@@ -233,9 +262,11 @@ namespace Ticketing.Api.Data.Migrations
 
                     b.ToTable("reservations", null, t =>
                         {
+                            t.HasCheckConstraint("reservations_cancelled_at_check", "(status = 'CANCELLED') = (cancelled_at IS NOT NULL)");
+
                             t.HasCheckConstraint("reservations_price_check", "price > 0");
 
-                            t.HasCheckConstraint("reservations_status_check", "status IN ('CONFIRMED')");
+                            t.HasCheckConstraint("reservations_status_check", "status IN ('CONFIRMED', 'CANCELLED')");
                         });
                 });
 
@@ -253,6 +284,10 @@ namespace Ticketing.Api.Data.Migrations
                     b.Property<DateTimeOffset>("BookingOpensAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("booking_opens_at");
+
+                    b.Property<DateTimeOffset?>("CancelledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("cancelled_at");
 
                     b.Property<Guid>("ConcertId")
                         .HasColumnType("uuid")
@@ -298,6 +333,8 @@ namespace Ticketing.Api.Data.Migrations
 
                     b.ToTable("seats", null, t =>
                         {
+                            t.HasCheckConstraint("seats_grade_length", "char_length(grade) BETWEEN 1 AND 16");
+
                             t.HasCheckConstraint("seats_number_range", "seat_number BETWEEN 1 AND 50");
 
                             t.HasCheckConstraint("seats_price_positive", "price > 0");
@@ -358,6 +395,15 @@ namespace Ticketing.Api.Data.Migrations
                         .HasConstraintName("balance_history_user_id_fkey");
                 });
 
+            modelBuilder.Entity("Ticketing.Api.Data.Model.Concert", b =>
+                {
+                    b.HasOne("Ticketing.Api.Data.Model.User", null)
+                        .WithMany()
+                        .HasForeignKey("OrganiserId")
+                        .OnDelete(DeleteBehavior.NoAction)
+                        .HasConstraintName("concerts_organiser_id_fkey");
+                });
+
             modelBuilder.Entity("Ticketing.Api.Data.Model.IdempotencyEntry", b =>
                 {
                     b.HasOne("Ticketing.Api.Data.Model.User", null)
@@ -395,8 +441,8 @@ namespace Ticketing.Api.Data.Migrations
                         .HasConstraintName("reservations_user_id_fkey");
 
                     b.HasOne("Ticketing.Api.Data.Model.Seat", "Seat")
-                        .WithOne("Reservation")
-                        .HasForeignKey("Ticketing.Api.Data.Model.Reservation", "ScheduleId", "SeatNumber")
+                        .WithMany("Reservations")
+                        .HasForeignKey("ScheduleId", "SeatNumber")
                         .OnDelete(DeleteBehavior.NoAction)
                         .IsRequired()
                         .HasConstraintName("reservations_schedule_id_seat_number_fkey");
@@ -435,7 +481,7 @@ namespace Ticketing.Api.Data.Migrations
 
             modelBuilder.Entity("Ticketing.Api.Data.Model.Seat", b =>
                 {
-                    b.Navigation("Reservation");
+                    b.Navigation("Reservations");
                 });
 #pragma warning restore 612, 618
         }

@@ -21,7 +21,10 @@ public sealed class BalanceChange
     /// <summary>The balance right after the change, in points, ≥ 0.</summary>
     public long BalanceAfter { get; set; }
 
-    /// <summary>The payment of a <c>PAYMENT</c> row (foreign key to <c>payments</c>); null otherwise.</summary>
+    /// <summary>
+    /// The payment of a <c>PAYMENT</c> row, or the payment a <c>REFUND</c> row gives back (foreign key to <c>payments</c>; unique among
+    /// REFUND rows, index <c>balance_history_one_refund_per_payment</c>, so a payment is refunded at most once); null for a <c>CHARGE</c>.
+    /// </summary>
     public Guid? PaymentId { get; set; }
 
     /// <summary>When (UTC; column default <c>now()</c>).</summary>

@@ -14,6 +14,12 @@ public sealed class Concert
 
     /// <summary>Where.</summary>
     public string Venue { get; set; } = "";
+
+    /// <summary>
+    /// The organiser who created it (foreign key to <c>users</c>, index <c>concerts_organiser</c>); only they see it on <c>/api/admin</c>.
+    /// Null for concerts made outside the organiser routes (the development seeder, SQL).
+    /// </summary>
+    public Guid? OrganiserId { get; set; }
 }
 
 /// <summary>A row of <c>schedules</c>: one show of a concert and its booking window.</summary>
@@ -33,6 +39,12 @@ public sealed class Schedule
 
     /// <summary>Booking window end (UTC, exclusive); no later than <see cref="StartsAt"/>.</summary>
     public DateTimeOffset BookingClosesAt { get; set; }
+
+    /// <summary>
+    /// When its organiser cancelled the show (UTC); null while it is on. A cancelled schedule is off sale and its reservations are
+    /// cancelled and refunded (API.md "Organiser").
+    /// </summary>
+    public DateTimeOffset? CancelledAt { get; set; }
 
     /// <summary>Navigation to the concert.</summary>
     public Concert Concert { get; set; } = null!;
@@ -59,6 +71,6 @@ public sealed class Seat
     /// <summary>Navigation to the schedule.</summary>
     public Schedule Schedule { get; set; } = null!;
 
-    /// <summary>The confirmed reservation of this seat; null while unsold.</summary>
-    public Reservation? Reservation { get; set; }
+    /// <summary>Every reservation of this seat: at most one CONFIRMED (index <c>reservations_one_confirmed_per_seat</c>), any number CANCELLED.</summary>
+    public List<Reservation> Reservations { get; set; } = [];
 }

@@ -1,10 +1,19 @@
 namespace Ticketing.Api.Data.Model;
 
-/// <summary>A row of <c>reservations</c>: a sold seat. UNIQUE(schedule, seat) (<c>reservations_one_per_seat</c>) is the final arbiter.</summary>
+/// <summary>
+/// A row of <c>reservations</c>: a sold seat, or one sold and given back. The unique index <c>reservations_one_confirmed_per_seat</c>
+/// on (schedule, seat) <c>WHERE status = 'CONFIRMED'</c> is the final arbiter: a seat has at most one CONFIRMED reservation.
+/// </summary>
 public sealed class Reservation
 {
-    /// <summary>Reservation status values (check <c>reservations_status_check</c>).</summary>
+    /// <summary>Status of a paid reservation (check <c>reservations_status_check</c>).</summary>
     public const string Confirmed = "CONFIRMED";
+
+    /// <summary>Status of a reservation cancelled by its buyer or with its show; its price was refunded (seed 002: reservation status <i>cancel</i>).</summary>
+    public const string Cancelled = "CANCELLED";
+
+    /// <summary>Every value of <see cref="Status"/>.</summary>
+    public static readonly string[] Statuses = [Confirmed, Cancelled];
 
     /// <summary>Primary key.</summary>
     public Guid Id { get; set; }
@@ -21,11 +30,21 @@ public sealed class Reservation
     /// <summary>Points paid, &gt; 0.</summary>
     public long Price { get; set; }
 
-    /// <summary>Always <see cref="Confirmed"/> (column default).</summary>
+    /// <summary><see cref="Confirmed"/> (column default) or <see cref="Cancelled"/>; it never goes back.</summary>
     public string Status { get; set; } = Confirmed;
 
     /// <summary>When it was paid (UTC).</summary>
     public DateTimeOffset PaidAt { get; set; }
+
+    /// <summary>When it was cancelled and refunded (UTC); null while CONFIRMED (check <c>reservations_cancelled_at_check</c>).</summary>
+    public DateTimeOffset? CancelledAt { get; set; }
+
+    /// <summary>
+    /// The outbox marker of a cancellation: when Redis's sold set of the schedule learned that the seat is free again (UTC). Null on a
+    /// cancelled reservation until then; <c>SeatReleases</c> delivers the releases a crash left undelivered
+    /// (partial index <c>reservations_seat_release_pending</c>).
+    /// </summary>
+    public DateTimeOffset? SeatReleasedAt { get; set; }
 
     /// <summary>Navigation to the seat.</summary>
     public Seat Seat { get; set; } = null!;
