@@ -216,6 +216,7 @@ public partial class OrganiserBrowserTests(DefaultSystem fixture, Chromium chrom
         await SignInAsync(buyer, buyerUser.Name, BuyerPassword);
         await buyer.Page.GotoAsync("/Reservations");
         await AssertNoSidewaysScrollAsync(buyer, "reservations");
+        await Expect(buyer.Page.GetByTestId("cancel-reservation")).ToBeInViewportAsync(); // not scrolled off inside the table
         await buyer.Page.GotoAsync($"/Reservations/{paid.ReservationId}/Cancel");
         await Expect(buyer.Page.GetByTestId("cancel-reservation-question")).ToContainTextAsync("Cancel seat 20 of");
         await AssertNoSidewaysScrollAsync(buyer, "cancel-reservation");

@@ -80,7 +80,7 @@ public partial class OrganiserWebTests(DefaultSystem system)
         page.ShouldContain("data-testid=\"sales-sold\">0<");
         page.ShouldContain("data-testid=\"sales-available\">50<");
         page.ShouldContain("data-testid=\"sales-refunded\">0<");
-        page.ShouldContain("/js/sales-refresh.js");
+        page.ShouldContain("/js/sales-refresh."); // fingerprinted by MapStaticAssets
         var partial = await browser.GetStringAsync($"{showPath}?handler=Sales");
         partial.ShouldContain("data-testid=\"sales-figures\"");
         partial.ShouldNotContain("<html");
