@@ -26,15 +26,18 @@ builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationSc
     {
         options.LoginPath = "/Account/SignIn";
         options.LogoutPath = "/Account/SignOut";
+        options.AccessDeniedPath = "/Account/AccessDenied"; // a 403 page that says who may open what was asked for
         options.Cookie.Name = "ticketing.session";
         options.Cookie.HttpOnly = true;
         options.Cookie.SameSite = SameSiteMode.Lax;
         options.SlidingExpiration = false; // the session ends with the Api access token it carries
     });
-builder.Services.AddAuthorization();
+builder.Services.AddAuthorizationBuilder()
+    .AddPolicy(UserSession.OrganiserPolicy, policy => policy.RequireRole(ApiContract.Roles.Organiser));
 builder.Services.AddRazorPages(options =>
 {
     options.Conventions.AuthorizeFolder("/");
+    options.Conventions.AuthorizeFolder("/Organiser", UserSession.OrganiserPolicy);
     options.Conventions.AllowAnonymousToPage("/Index");
     options.Conventions.AllowAnonymousToPage("/Error");
     options.Conventions.AllowAnonymousToFolder("/Account");

@@ -7,7 +7,7 @@ namespace Ticketing.Web.Services;
 
 /// <summary>
 /// The signed-in person: a cookie (ASP.NET Core cookie authentication, protected by data protection) holding the
-/// Api access token as a claim, and per concert two HttpOnly cookies: that waiting room's queue token, and the position the
+/// Api access token and the person's roles as claims, and per concert two HttpOnly cookies: that waiting room's queue token, and the position the
 /// person joined at (the waiting room's progress bar starts there).
 /// </summary>
 public static class UserSession
@@ -15,14 +15,41 @@ public static class UserSession
     /// <summary>Claim that carries the Api access token.</summary>
     public const string AccessTokenClaim = "access_token";
 
-    /// <summary>Signs <paramref name="name"/> in; the cookie lasts as long as the access token.</summary>
-    public static Task SignInAsync(HttpContext http, string name, AccessTokenResponse token)
+    /// <summary>
+    /// The authorization policy of the organiser pages (<c>Pages/Organiser</c>): a <see cref="ClaimTypes.Role"/> claim
+    /// <see cref="ApiContract.Roles.Organiser"/>, copied from <c>GET /api/users/me</c> at sign-in. The Api checks the role again on
+    /// every <c>/api/admin</c> call (403 <c>FORBIDDEN</c>), so a cookie that outlives a change of the organiser list opens no more
+    /// than the pages.
+    /// </summary>
+    public const string OrganiserPolicy = "Organiser";
+
+    /// <summary>
+    /// Signs in with <paramref name="token"/>: asks the Api who the token belongs to (<c>GET /api/users/me</c>) and keeps the
+    /// name as registered, the token and the roles in the cookie, which lasts as long as the token. Returns the Api's problem
+    /// (nobody is signed in then), or null.
+    /// </summary>
+    public static async Task<ApiProblem?> SignInAsync(HttpContext http, ITicketingApi api, AccessTokenResponse token)
     {
+        // ApiTokensHandler sends the token of HttpContext.User, and the cookie only sets it from the next request on.
+        http.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(AccessTokenClaim, token.AccessToken)], CookieAuthenticationDefaults.AuthenticationScheme));
+        var me = await api.GetCurrentUserAsync(http.RequestAborted);
+        if (me.Problem() is { } problem)
+        {
+            http.User = new ClaimsPrincipal(new ClaimsIdentity());
+            return problem;
+        }
+
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, name), new Claim(AccessTokenClaim, token.AccessToken)],
+            [
+                new Claim(ClaimTypes.Name, me.Content!.Name),
+                new Claim(AccessTokenClaim, token.AccessToken),
+                .. me.Content.Roles.Select(role => new Claim(ClaimTypes.Role, role)),
+            ],
             CookieAuthenticationDefaults.AuthenticationScheme);
-        return http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity),
+        http.User = new ClaimsPrincipal(identity);
+        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, http.User,
             new AuthenticationProperties { ExpiresUtc = token.ExpiresAt, IsPersistent = true });
+        return null;
     }
 
     /// <summary>Signs out and forgets every queue token.</summary>

@@ -5,7 +5,7 @@ using Ticketing.Web.Services;
 
 namespace Ticketing.Web.Pages.Account;
 
-/// <summary>Sign in with name and password (<c>POST /api/auth/token</c>).</summary>
+/// <summary>Sign in with name and password (<c>POST /api/auth/token</c>, then <c>GET /api/users/me</c> for the roles).</summary>
 public class SignInModel(ITicketingApi api) : TicketingPageModel
 {
     /// <summary>The account name.</summary>
@@ -35,7 +35,12 @@ public class SignInModel(ITicketingApi api) : TicketingPageModel
             return Page();
         }
 
-        await UserSession.SignInAsync(HttpContext, Name.Trim(), token.Content!);
+        if (await UserSession.SignInAsync(HttpContext, api, token.Content!) is { } meProblem)
+        {
+            Error = ErrorMessages.For(meProblem);
+            return Page();
+        }
+
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/");
     }
 }

@@ -43,7 +43,12 @@ public class SignUpModel(ITicketingApi api) : TicketingPageModel
             return Page();
         }
 
-        await UserSession.SignInAsync(HttpContext, Name, token.Content!);
+        if (await UserSession.SignInAsync(HttpContext, api, token.Content!) is { } meProblem)
+        {
+            Error = ErrorMessages.For(meProblem);
+            return Page();
+        }
+
         Notice = $"Welcome, {Name}! Top up your points under Balance, then pick a concert.";
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/");
     }
