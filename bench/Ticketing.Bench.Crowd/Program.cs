@@ -14,6 +14,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using Ticketing.Api.Auth;
+using Ticketing.Api.Organisers;
 using Ticketing.Api.Users;
 
 if (args is ["streams", .. var streamArgs])
@@ -69,7 +70,7 @@ await using (var copy = await connection.BeginBinaryImportAsync("COPY balance_hi
 
 // Access tokens, signed as the Api signs them (its TokenSigning, with the key the bench handed the system).
 var options = Options.Create(new AuthOptions { SigningKey = signingKey, AccessTokenLifetime = TimeSpan.FromHours(2) });
-var tokens = new AccessTokens(new TokenSigning(options), options, TimeProvider.System);
+var tokens = new AccessTokens(new TokenSigning(options), options, Options.Create(new OrganiserOptions()), TimeProvider.System);
 await File.WriteAllLinesAsync(Path.Combine(outDir, "crowd-users.txt"), ids.Select((id, i) => $"{id} {tokens.Issue(id, $"crowd-{run}-{i}").Token}"));
 
 // The bench's concerts: booking open now, seats 1..50 at 1,000 points.

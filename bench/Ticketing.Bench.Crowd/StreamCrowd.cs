@@ -18,6 +18,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Ticketing.Api.Auth;
+using Ticketing.Api.Organisers;
 using Ticketing.Api.Queue;
 using Ticketing.WaitingRoom;
 
@@ -36,7 +37,7 @@ internal static class StreamCrowd
         var options = Options.Create(new AuthOptions { SigningKey = signingKey, AccessTokenLifetime = TimeSpan.FromHours(2) });
         var signing = new TokenSigning(options);
         var queueTokens = new QueueTokens(signing);
-        var accessTokens = new AccessTokens(signing, options, TimeProvider.System);
+        var accessTokens = new AccessTokens(signing, options, Options.Create(new OrganiserOptions()), TimeProvider.System);
 
         // 1. The line, written straight into Redis in the waiting room's key layout (QueueKeys), pipelined.
         await using var redis = await ConnectionMultiplexer.ConnectAsync(redisConnection);
