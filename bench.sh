@@ -145,7 +145,15 @@ lua_table() {
 lua_table users "$work/users.txt" 1 2 >"$work/users.lua"
 
 # Where the CPU goes: the CPU time (user + system, in clock ticks, children that exited included) of each part of the system.
-ticks_of() { local t=0 p; for p in "$@"; do [[ -r /proc/$p/stat ]] && t=$((t + $(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$p/stat"))); done; echo "$t"; }
+# A process may end between listing and reading (a Postgres backend closing): it then counts 0, not a broken sum.
+ticks_of() {
+  local t=0 p v
+  for p in "$@"; do
+    v=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$p/stat" 2>/dev/null) || v=0
+    t=$((t + ${v:-0}))
+  done
+  echo "$t"
+}
 cpu_parts() { # prints "api queueworker apphost redis postgres" tick counts
   local postmaster
   postmaster=$(pgrep -f "postgres.* -p $TICKETING_POSTGRES_PORT" | head -1)
