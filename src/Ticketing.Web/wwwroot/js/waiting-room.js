@@ -10,7 +10,7 @@
 
   const $ = (id) => box.querySelector(`[data-testid=${id}]`);
   const position = $('position'), aheadLabel = $('ahead-label'), eta = $('eta'), updated = $('last-updated'), connection = $('connection');
-  const progress = $('progress'), progressBar = progress.querySelector('.progress-bar');
+  const progress = $('progress'), progressFill = progress.querySelector('.progress-fill rect');
   const start = Number(box.dataset.startPosition);
 
   const aheadOfYou = (n) => (n === 1 ? 'person ahead of you' : 'people ahead of you');
@@ -55,7 +55,7 @@
     }
     const p = percent(state.position);
     progress.setAttribute('aria-valuenow', p);
-    progressBar.style.width = `${p}%`;
+    progressFill.setAttribute('width', p);
     eta.dataset.seconds = state.estimatedWaitSeconds;
     eta.textContent = wait(state.estimatedWaitSeconds);
     stamp(new Date());
