@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Ticketing.Client;
+using Ticketing.Web.Security;
 using Ticketing.Web.Services;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -21,6 +22,8 @@ builder.Services.AddTicketingApiClient()
 // The waiting room's live stream stays open for minutes: a client of its own, without the resilience handler's 30 s bound.
 builder.Services.AddQueueEventsRelay();
 
+// Forwarded headers, security headers, HSTS, Secure cookies (Security/).
+builder.AddWebDefences();
 builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
     .AddCookie(options =>
     {
@@ -45,6 +48,7 @@ builder.Services.AddRazorPages(options =>
 
 var app = builder.Build();
 
+app.UseWebDefences();
 app.UseExceptionHandler("/Error");
 app.UseStatusCodePagesWithReExecute("/Error", "?code={0}");
 app.UseRouting();
