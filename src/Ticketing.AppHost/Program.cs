@@ -50,6 +50,7 @@ var api = builder.AddProject<Projects.Ticketing_Api>("api").WithBuiltProgram()
     .WithReadyAnnouncement("Api (OpenAPI at /openapi/v1.json, Swagger UI at /swagger)");
 
 builder.AddProject<Projects.Ticketing_Web>("web").WithBuiltProgram()
+    .WithReference(redis).WaitFor(redis) // the sessions: a signed-out cookie finds no session
     .WithReference(api).WaitFor(api)
     .WithTicketingSettings()
     .WithPortSetting()

@@ -22,7 +22,7 @@ builder.Services.AddTicketingApiClient()
 // The waiting room's live stream stays open for minutes: a client of its own, without the resilience handler's 30 s bound.
 builder.Services.AddQueueEventsRelay();
 
-// Forwarded headers, security headers, HSTS, Secure cookies (Security/).
+// Forwarded headers, security headers, HSTS, Secure cookies, and the sessions in Redis (Security/).
 builder.AddWebDefences();
 builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
     .AddCookie(options =>
@@ -33,7 +33,7 @@ builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationSc
         options.Cookie.Name = "ticketing.session";
         options.Cookie.HttpOnly = true;
         options.Cookie.SameSite = SameSiteMode.Lax;
-        options.SlidingExpiration = false; // the session ends with the Api access token it carries
+        options.SlidingExpiration = false; // the session ends with the Api access token it carries, or at sign-out (SessionStore)
     });
 builder.Services.AddAuthorizationBuilder()
     .AddPolicy(UserSession.OrganiserPolicy, policy => policy.RequireRole(ApiContract.Roles.Organiser));

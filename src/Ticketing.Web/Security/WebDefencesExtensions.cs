@@ -1,21 +1,31 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.CookiePolicy;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace Ticketing.Web.Security;
 
 /// <summary>
 /// The Web's defences, set up with what ASP.NET Core gives: forwarded headers from a trusted TLS proxy, the security headers
-/// (<see cref="SecurityHeaders"/>), HSTS, Secure and HttpOnly cookies (the cookie policy). README "The Web's defences" lists each
-/// with its setting.
+/// (<see cref="SecurityHeaders"/>), HSTS, Secure and HttpOnly cookies (the cookie policy), and server-side sessions in Redis
+/// (<see cref="DistributedCacheTicketStore"/>). README "The Web's defences" lists each with its setting.
 /// </summary>
 public static class WebDefencesExtensions
 {
+    /// <summary>Prefix of the session keys in Redis (the Api's keys start <c>wr:</c>, <c>hold:</c>).</summary>
+    public const string SessionKeyPrefix = "web:session:";
+
     /// <summary>
     /// Registers the defences' services: <see cref="TrustedProxyOptions"/> (validated at start-up) feeding
     /// <see cref="ForwardedHeadersOptions"/>; the cookie policy (<c>Secure</c> always outside Development; in Development only on
-    /// https requests, since <c>./run.sh</c> and the tests serve plain http on 127.0.0.1; <c>HttpOnly</c> always).
+    /// https requests, since <c>./run.sh</c> and the tests serve plain http on 127.0.0.1; <c>HttpOnly</c> always); and the Redis
+    /// distributed cache (Microsoft.Extensions.Caching.StackExchangeRedis) on <c>ConnectionStrings:redis</c> as the cookie
+    /// authentication's session store.
     /// </summary>
+    /// <exception cref="InvalidOperationException"><c>ConnectionStrings:redis</c> is missing.</exception>
     public static WebApplicationBuilder AddWebDefences(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<TrustedProxyOptions>()
@@ -46,6 +56,16 @@ public static class WebDefencesExtensions
             options.HttpOnly = HttpOnlyPolicy.Always; // no script of the Web reads a cookie
         });
 
+        var redis = ConfigurationOptions.Parse(builder.GetRequiredConnectionString("redis"));
+        redis.AbortOnConnectFail = false; // reconnects by itself; meanwhile requests are signed out (DistributedCacheTicketStore)
+        builder.Services.AddStackExchangeRedisCache(options =>
+        {
+            options.ConfigurationOptions = redis;
+            options.InstanceName = SessionKeyPrefix;
+        });
+        builder.Services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
+            .Configure<IDistributedCache, IDataProtectionProvider, ILogger<DistributedCacheTicketStore>>((options, cache, dataProtection, logger) =>
+                options.SessionStore = new DistributedCacheTicketStore(cache, dataProtection, options.ExpireTimeSpan, TimeProvider.System, logger));
         return builder;
     }
 

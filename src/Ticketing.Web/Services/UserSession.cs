@@ -6,7 +6,8 @@ using Ticketing.Client;
 namespace Ticketing.Web.Services;
 
 /// <summary>
-/// The signed-in person: a cookie (ASP.NET Core cookie authentication, protected by data protection) holding the
+/// The signed-in person: a session (ASP.NET Core cookie authentication, its ticket kept server-side in Redis by
+/// <see cref="Security.DistributedCacheTicketStore"/>, the cookie carrying only its key) holding the
 /// Api access token and the person's roles as claims, and per concert two HttpOnly cookies: that waiting room's queue token, and the position the
 /// person joined at (the waiting room's progress bar starts there).
 /// </summary>
@@ -52,7 +53,7 @@ public static class UserSession
         return null;
     }
 
-    /// <summary>Signs out and forgets every queue token.</summary>
+    /// <summary>Signs out (the session is removed from the store: a copy of the cookie no longer signs anyone in) and forgets every queue token.</summary>
     public static async Task SignOutAsync(HttpContext http)
     {
         await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
