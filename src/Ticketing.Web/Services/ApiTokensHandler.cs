@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using Microsoft.AspNetCore.HttpOverrides;
 using Ticketing.Client;
 
 namespace Ticketing.Web.Services;
@@ -9,6 +10,9 @@ namespace Ticketing.Web.Services;
 /// <see cref="UserSession.QueueTokenInPlay"/> (the pass of the concert in the page's route). A request with no page
 /// behind it, or an anonymous one, goes out without them. Transport failures are logged here and then surface as
 /// <c>SERVICE_UNAVAILABLE</c> through <see cref="ApiProblemExtensions.Problem"/>.
+/// Every request with a page behind it also carries <c>X-Forwarded-For</c> with the browser's address (the page request's remote
+/// address, after the Web's own forwarded-headers step when a trusted proxy is in front), so the Api's per-client rate limits,
+/// which believe forwarded headers from the Web (loopback), count browsers rather than the Web.
 /// </summary>
 /// <remarks>
 /// IHttpClientFactory builds handlers in a DI scope of its own and keeps them for minutes across many page requests,
@@ -22,8 +26,15 @@ public sealed class ApiTokensHandler(IHttpContextAccessor httpContextAccessor, I
     {
         // Set, not added: a resilience retry sends the same request message through here again.
         request.Headers.Remove(ApiContract.Headers.QueueToken);
+        request.Headers.Remove(ForwardedHeadersDefaults.XForwardedForHeaderName);
         if (httpContextAccessor.HttpContext is { } http)
         {
+            if (http.Connection.RemoteIpAddress is { } browser)
+            {
+                request.Headers.TryAddWithoutValidation(ForwardedHeadersDefaults.XForwardedForHeaderName,
+                    (browser.IsIPv4MappedToIPv6 ? browser.MapToIPv4() : browser).ToString());
+            }
+
             request.Headers.Authorization = UserSession.AccessTokenOf(http.User) is { } accessToken
                 ? new AuthenticationHeaderValue("Bearer", accessToken)
                 : null;

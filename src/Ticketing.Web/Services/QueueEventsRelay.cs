@@ -8,7 +8,7 @@ namespace Ticketing.Web.Services;
 /// <summary>
 /// Relays the Api's live status stream (<see cref="ApiContract.QueueEvents"/>) of the signed-in person's queue token to the browser,
 /// which never talks to the Api and never sees its tokens: the request goes out through <see cref="ApiTokensHandler"/> (access
-/// token from the session, queue token from the concert's cookie), and the answer's bytes are passed on as they arrive, events and
+/// token from the session, queue token from the concert's cookie, the browser's address as <c>X-Forwarded-For</c>), and the answer's bytes are passed on as they arrive, events and
 /// keep-alive comments alike. A typed client of its own (see <see cref="QueueEventsRelayExtensions.AddQueueEventsRelay"/>): no resilience handler (its 30 s
 /// total timeout would cut the stream, and a stream is not retried but reopened by the browser's <c>EventSource</c>), no timeout,
 /// service discovery as every client has.
