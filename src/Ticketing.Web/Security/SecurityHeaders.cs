@@ -26,10 +26,13 @@ public static class SecurityHeaders
         // The waiting room's EventSource (?handler=Events) and its fallback poll (?handler=Status); the organiser's sales
         // refresh (?handler=Sales). All on the Web itself: the browser never calls the Api.
         new("connect-src", "'self'"),
-        // Web Workers. The ALTCHA proof-of-work widget (npm altcha 3.x) hashes in Web Workers: its default bundle
-        // (dist/main/altcha*.js) builds them from blob: URLs, hence blob: here; with its external bundle (dist/external, workers
-        // served from wwwroot and registered with $altcha.algorithms.set) 'self' alone would do. Its ARGON2ID and SCRYPT
-        // workers also compile WebAssembly, which needs 'wasm-unsafe-eval' on script-src; SHA-* and PBKDF2/* do not.
+        // Web Workers, for the ALTCHA proof-of-work widget (npm altcha 3.x; checked with 3.2.2 in Chromium under this policy).
+        // Its default bundle (dist/main/altcha.min.js) builds its SHA-*/PBKDF2 workers from blob: URLs, hence blob: here, and
+        // injects a <style> element, which style-src 'self' refuses, unless the page links its stylesheet first:
+        // <link id="altcha-css" rel="stylesheet" href="~/lib/altcha/altcha.css" /> (dist/external/altcha.css; the bundle
+        // skips its own when that id exists). Its external bundle (dist/external/altcha.min.js + altcha.css, the workers from
+        // dist/workers/ served from wwwroot and registered from a script file with $altcha.algorithms.set) needs 'self' only.
+        // ARGON2ID and SCRYPT workers compile WebAssembly: that would also need 'wasm-unsafe-eval' on script-src.
         new("worker-src", "'self' blob:"),
         new("object-src", "'none'"),
         new("base-uri", "'self'"),
