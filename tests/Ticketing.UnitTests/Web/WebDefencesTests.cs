@@ -1,8 +1,11 @@
 using System.Net;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -27,6 +30,27 @@ public class WebDefencesTests
         policy.ShouldNotContain("unsafe-inline");
         policy.ShouldNotContain("unsafe-eval");
         SecurityHeaders.ContentSecurityPolicyDirectives.Select(d => d.Key).ShouldBeUnique();
+    }
+
+    [Fact]
+    public async Task The_error_page_of_an_exception_keeps_the_security_headers_the_exception_handler_clears()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        await using var app = builder.Build();
+        app.UseSecurityHeaders();
+        app.UseExceptionHandler(error => error.Run(context => context.Response.WriteAsync("error page"))); // clears the response first
+        app.MapGet("/boom", IResult () => throw new InvalidOperationException("boom"));
+        await app.StartAsync(TestContext.Current.CancellationToken);
+
+        var response = await app.GetTestClient().GetAsync("/boom", TestContext.Current.CancellationToken);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.InternalServerError);
+        (await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).ShouldBe("error page");
+        response.Headers.GetValues("Content-Security-Policy").ShouldBe([SecurityHeaders.ContentSecurityPolicy]);
+        response.Headers.GetValues("X-Content-Type-Options").ShouldBe(["nosniff"]);
+        response.Headers.GetValues("Referrer-Policy").ShouldBe([SecurityHeaders.ReferrerPolicy]);
+        response.Headers.GetValues("X-Frame-Options").ShouldBe(["DENY"]);
     }
 
     [Theory]
