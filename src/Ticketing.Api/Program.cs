@@ -1,6 +1,7 @@
 using Ticketing.Api.Auth;
 using Ticketing.Api.Balance;
 using Ticketing.Api.Catalog;
+using Ticketing.Api.Challenge;
 using Ticketing.Api.Data;
 using Ticketing.Api.Holds;
 using Ticketing.Api.Infrastructure;
@@ -36,6 +37,7 @@ builder.Services.AddHolds();
 builder.Services.AddBalance();
 builder.Services.AddPayments();
 builder.Services.AddReservations();
+builder.Services.AddJoinChallenge();
 
 var app = builder.Build();
 
@@ -71,6 +73,7 @@ app.MapBalanceEndpoints();
 app.MapPaymentsEndpoints();
 app.MapReservationsEndpoints();
 app.MapAdminEndpoints();
+app.MapChallengeEndpoints();
 app.MapDefaultEndpoints();
 
 app.Run();

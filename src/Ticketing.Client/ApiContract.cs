@@ -17,6 +17,12 @@ public static class ApiContract
         /// replay the first response for 24 h (API.md "Idempotency").
         /// </summary>
         public const string IdempotencyKey = "Idempotency-Key";
+
+        /// <summary>
+        /// A solved join challenge (<see cref="AltchaChallenge.SolutionHeader"/>), needed on sign-up and joining a queue while the
+        /// challenge is on (API.md "Limits, challenges and the pre-queue").
+        /// </summary>
+        public const string ChallengeSolution = "X-Challenge-Solution";
     }
 
     /// <summary>
@@ -119,6 +125,9 @@ public static class ApiContract
         public const string WeakPassword = "WEAK_PASSWORD";
         public const string NameTaken = "NAME_TAKEN";
         public const string BadCredentials = "BAD_CREDENTIALS";
+
+        public const string ChallengeRequired = "CHALLENGE_REQUIRED";
+        public const string ChallengeInvalid = "CHALLENGE_INVALID";
 
         public const string QueueTokenInvalid = "QUEUE_TOKEN_INVALID";
         public const string QueueTokenNotActive = "QUEUE_TOKEN_NOT_ACTIVE";

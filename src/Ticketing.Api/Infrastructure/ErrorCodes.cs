@@ -23,6 +23,9 @@ public static class ErrorCodes
     public const string NameTaken = "NAME_TAKEN";
     public const string BadCredentials = "BAD_CREDENTIALS";
 
+    public const string ChallengeRequired = "CHALLENGE_REQUIRED";
+    public const string ChallengeInvalid = "CHALLENGE_INVALID";
+
     public const string QueueTokenInvalid = "QUEUE_TOKEN_INVALID";
     public const string QueueTokenNotActive = "QUEUE_TOKEN_NOT_ACTIVE";
     public const string QueueTokenExpired = "QUEUE_TOKEN_EXPIRED";

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Ticketing.Api.Auth;
 using Ticketing.Api.Catalog;
+using Ticketing.Api.Challenge;
 using Ticketing.Api.Infrastructure;
 using Ticketing.WaitingRoom;
 
@@ -72,7 +73,8 @@ public static class QueueEndpoints
         var group = app.MapGroup("/api/concerts/{concertId:guid}/queue").WithTags("Waiting room").RequireAuthorization();
         group.MapPost("/", Join).WithSummary("Join the concert's waiting room (same token again while it is live)")
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .RequireChallenge();
         group.MapGet("/", Status).WithSummary("Position, status and heartbeat of a queue token")
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         group.MapGet("/events", Events).WithSummary("Live status stream of a queue token (server-sent events)")

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Ticketing.Api.Auth;
+using Ticketing.Api.Challenge;
 using Ticketing.Api.Data;
 using Ticketing.Api.Data.Model;
 using Ticketing.Api.Infrastructure;
@@ -54,7 +55,8 @@ public static class UsersEndpoints
     public static IEndpointRouteBuilder MapUsersEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/users", SignUp).WithTags("Users").WithName("SignUp").WithSummary("Sign up")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireChallenge();
         app.MapPost("/api/auth/token", SignIn).WithTags("Users").WithName("SignIn").WithSummary("Get an access token")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         app.MapGet("/api/users/me", Me).WithTags("Users").WithName("GetCurrentUser").WithSummary("Who is calling")
