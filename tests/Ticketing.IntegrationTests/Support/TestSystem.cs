@@ -115,6 +115,7 @@ public sealed class TestSystem : IAsyncDisposable
             ["Ticketing__Queue__AdmissionInterval"] = "00:00:00.100",
             ["Ticketing__Catalog__SeedDevData"] = "false", // tests create the concerts they use
             ["Ticketing__Organisers__Names"] = string.Join(",", OrganiserNames),
+            ["Ticketing__Challenge__Enabled"] = "false", // tests sign up and join freely; Api/ChallengeTests turn it on
             ["Logging__LogLevel__Default"] = "Information",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
         };
