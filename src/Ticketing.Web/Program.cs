@@ -20,6 +20,8 @@ builder.Services.AddTicketingApiClient()
     .AddHttpMessageHandler<ApiTokensHandler>();
 // The waiting room's live stream stays open for minutes: a client of its own, without the resilience handler's 30 s bound.
 builder.Services.AddQueueEventsRelay();
+// The join challenge: the sign-up and join forms carry ALTCHA's widget while it is on, and /challenge relays the Api's challenges.
+builder.Services.AddJoinChallenge();
 
 builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
     .AddCookie(options =>
@@ -53,6 +55,7 @@ app.UseAuthorization();
 
 app.MapStaticAssets();
 app.MapRazorPages().WithStaticAssets();
+app.MapJoinChallenge();
 app.MapDefaultEndpoints();
 
 app.Run();

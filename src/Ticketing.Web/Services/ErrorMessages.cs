@@ -23,6 +23,8 @@ public static class ErrorMessages
         [ErrorCodes.WeakPassword] = "That password is too short. Use at least 8 characters.",
         [ErrorCodes.NameTaken] = "Someone already uses that name. Pick another one.",
         [ErrorCodes.BadCredentials] = "That name and password don't match an account.",
+        [ErrorCodes.ChallengeRequired] = "Your browser has to finish a quick check that you're not a bot before this can go through. Allow this page's script to run (JavaScript), then try again.",
+        [ErrorCodes.ChallengeInvalid] = "The quick check that you're not a bot ran out or was already used. Please try again.",
         [ErrorCodes.QueueTokenInvalid] = "Your place in line isn't valid any more. Join the line again.",
         [ErrorCodes.QueueTokenNotActive] = "You're still in the waiting room. We'll let you in as soon as it's your turn.",
         [ErrorCodes.QueueTokenExpired] = "Your turn has ended (you were away too long, left, or already paid). Join the line again to book more.",
