@@ -302,6 +302,13 @@ public sealed class DefaultSystem : IAsyncLifetime
     /// <summary>The Web in front of the default system's Api.</summary>
     public Task<Uri> WebAsync() => Task.FromResult(System.WebUrl!);
 
+    /// <summary>
+    /// A shared system with rate limits off, for tests in which one user fires many requests at once on purpose (concurrency
+    /// correctness, not limits: LimitsTests covers those).
+    /// </summary>
+    public Task<TestSystem> UnlimitedAsync() =>
+        CustomAsync("unlimited", new Dictionary<string, string> { ["Ticketing__RateLimits__Enabled"] = "false" });
+
     /// <summary>The system named <paramref name="name"/> with <paramref name="settings"/>, started once and shared by its callers.</summary>
     public Task<TestSystem> CustomAsync(string name, IReadOnlyDictionary<string, string> settings, bool withWeb = false) =>
         _custom.GetOrAdd(name, n => new Lazy<Task<TestSystem>>(() => StartSystemAsync(n, settings, withWeb))).Value;
