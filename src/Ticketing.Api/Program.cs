@@ -28,6 +28,7 @@ builder.Services.AddApiJson();
 builder.Services.AddApiProblemDetails();
 builder.Services.AddTicketingAuth();
 builder.Services.AddOpenApi();
+builder.Services.AddApiRateLimits(builder.Configuration);
 builder.Services.AddSingleton<DevCatalogSeeder>();
 
 builder.Services.AddUsers();
@@ -52,9 +53,11 @@ if (app.Configuration.GetValue<bool>("Ticketing:Catalog:SeedDevData"))
     await app.Services.GetRequiredService<DevCatalogSeeder>().SeedAsync();
 }
 
+app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
+app.UseRateLimiter();
 app.UseAuthorization();
 app.UseOutputCache();
 

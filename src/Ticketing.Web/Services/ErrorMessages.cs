@@ -16,7 +16,7 @@ public static class ErrorMessages
         [ErrorCodes.Unauthorized] = "Please sign in to continue.",
         [ErrorCodes.Forbidden] = "You're not allowed to do that.",
         [ErrorCodes.PayloadTooLarge] = "That's more than we can accept in one go.",
-        [ErrorCodes.TooManyRequests] = "Too many tries in a short time. Wait a moment and try again.",
+        [ErrorCodes.RateLimited] = "Too many tries in a short time. Wait a moment and try again.",
         [ErrorCodes.InternalError] = "Something went wrong on our side. Please try again in a moment.",
         [ErrorCodes.ServiceUnavailable] = "The ticketing service is unavailable right now. Please try again in a moment.",
         [ErrorCodes.InvalidName] = "Names are 3 to 32 letters, digits, dots, dashes or underscores.",
