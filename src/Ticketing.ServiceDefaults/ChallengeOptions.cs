@@ -10,8 +10,8 @@ namespace Ticketing.ServiceDefaults;
 /// </summary>
 /// <remarks>
 /// The work a challenge asks for: about <see cref="MaxNumber"/> × 3/4 key derivations of PBKDF2-HMAC-SHA256 with <see cref="Cost"/>
-/// iterations each. The defaults (3,000 and 500, so about 1.1 million HMAC-SHA256 iterations) took 0.27–0.39 s in Debian's chromium
-/// on this project's 2-core machine (two Web Workers; measured 2026-12-06) and 0.4–0.6 s of one core in C#: unnoticed by a person,
+/// iterations each. The defaults (3,000 and 500, so about 1.1 million HMAC-SHA256 iterations) took 0.27–0.48 s in Debian's chromium
+/// on this project's 2-core machine (two Web Workers, the test system beside them; measured 2026-12-06) and 0.4–0.6 s of one core in C#: unnoticed by a person,
 /// and about 8 core-minutes for a script that wants a thousand joins.
 /// </remarks>
 public sealed class ChallengeOptions
