@@ -56,6 +56,10 @@ export DOTNET_ENVIRONMENT=Development ASPIRE_ALLOW_UNSECURED_TRANSPORT=true ASPN
 export ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL="http://127.0.0.1:$((PORT_BASE + 9))" ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL="http://127.0.0.1:$((PORT_BASE + 10))"
 # Crowd settings: everyone who joins is admitted at once, so the paths behind the waiting room can be driven.
 export Ticketing__Queue__ActiveCapacity=1000000 Ticketing__Queue__AdmissionBatchSize=10000
+# The load steps are one address and a few users firing thousands of requests a second, on purpose: rate limits off.
+export Ticketing__RateLimits__Enabled="${Ticketing__RateLimits__Enabled:-false}" # true + raised rules measures the limiter's own cost
+# No join challenge: the load is scripted on purpose, and its sign-ups and joins measure the paths, not proof-of-work solving.
+export Ticketing__Challenge__Enabled=false
 # Traces of 1 request in 100 are recorded and exported to the Aspire dashboard, as a production crowd would sample them (the
 # OpenTelemetry SDK's standard sampler variables; parent-based, so a sampled request is whole across services). Metrics and
 # logs are exported as usual. BENCH_TRACE_RATIO=1 records every request's trace, as ./run.sh does.

@@ -1,6 +1,7 @@
 using Ticketing.Api.Auth;
 using Ticketing.Api.Balance;
 using Ticketing.Api.Catalog;
+using Ticketing.Api.Challenge;
 using Ticketing.Api.Data;
 using Ticketing.Api.Holds;
 using Ticketing.Api.Infrastructure;
@@ -27,6 +28,7 @@ builder.Services.AddApiJson();
 builder.Services.AddApiProblemDetails();
 builder.Services.AddTicketingAuth();
 builder.Services.AddOpenApi();
+builder.Services.AddApiRateLimits(builder.Configuration);
 builder.Services.AddSingleton<DevCatalogSeeder>();
 
 builder.Services.AddUsers();
@@ -36,6 +38,7 @@ builder.Services.AddHolds();
 builder.Services.AddBalance();
 builder.Services.AddPayments();
 builder.Services.AddReservations();
+builder.Services.AddJoinChallenge();
 
 var app = builder.Build();
 
@@ -50,9 +53,11 @@ if (app.Configuration.GetValue<bool>("Ticketing:Catalog:SeedDevData"))
     await app.Services.GetRequiredService<DevCatalogSeeder>().SeedAsync();
 }
 
+app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
+app.UseRateLimiter();
 app.UseAuthorization();
 app.UseOutputCache();
 
@@ -71,6 +76,7 @@ app.MapBalanceEndpoints();
 app.MapPaymentsEndpoints();
 app.MapReservationsEndpoints();
 app.MapAdminEndpoints();
+app.MapChallengeEndpoints();
 app.MapDefaultEndpoints();
 
 app.Run();

@@ -17,6 +17,12 @@ public static class ApiContract
         /// replay the first response for 24 h (API.md "Idempotency").
         /// </summary>
         public const string IdempotencyKey = "Idempotency-Key";
+
+        /// <summary>
+        /// A solved join challenge (<see cref="AltchaChallenge.SolutionHeader"/>), needed on sign-up and joining a queue while the
+        /// challenge is on (API.md "Limits, challenges and the pre-queue").
+        /// </summary>
+        public const string ChallengeSolution = "X-Challenge-Solution";
     }
 
     /// <summary>
@@ -111,7 +117,7 @@ public static class ApiContract
         public const string Forbidden = "FORBIDDEN";
         public const string PayloadTooLarge = "PAYLOAD_TOO_LARGE";
         public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
-        public const string TooManyRequests = "TOO_MANY_REQUESTS";
+        public const string RateLimited = "RATE_LIMITED";
         public const string InternalError = "INTERNAL_ERROR";
         public const string ServiceUnavailable = "SERVICE_UNAVAILABLE";
 
@@ -120,10 +126,14 @@ public static class ApiContract
         public const string NameTaken = "NAME_TAKEN";
         public const string BadCredentials = "BAD_CREDENTIALS";
 
+        public const string ChallengeRequired = "CHALLENGE_REQUIRED";
+        public const string ChallengeInvalid = "CHALLENGE_INVALID";
+
         public const string QueueTokenInvalid = "QUEUE_TOKEN_INVALID";
         public const string QueueTokenNotActive = "QUEUE_TOKEN_NOT_ACTIVE";
         public const string QueueTokenExpired = "QUEUE_TOKEN_EXPIRED";
         public const string QueueTokenWrongConcert = "QUEUE_TOKEN_WRONG_CONCERT";
+        public const string TooManyStreams = "TOO_MANY_STREAMS";
         public const string ConcertNotFound = "CONCERT_NOT_FOUND";
         public const string ScheduleNotFound = "SCHEDULE_NOT_FOUND";
 

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace Ticketing.Client;
 
 // The bodies of shared/API.md, shaped after the Api's own types (src/Ticketing.Api/*/*Endpoints.cs). JSON is camelCase;
@@ -185,3 +188,40 @@ public sealed record ScheduleSales(Guid ScheduleId, int TotalSeats, int Sold, in
 /// <param name="ReservationsCancelled">Reservations this call cancelled and refunded (0 on a repeat).</param>
 /// <param name="PointsRefunded">Points this call refunded in all.</param>
 public sealed record ScheduleCancelled(Guid ScheduleId, int ReservationsCancelled, long PointsRefunded);
+
+/// <summary>
+/// Answer of <c>GET /api/challenge</c>: an ALTCHA proof-of-work challenge (version 2, as the <c>altcha</c> 3.x widget solves it), to
+/// solve before <c>POST /api/users</c> and <c>POST /api/concerts/{concertId}/queue</c> while the join challenge is on. Solve: find the
+/// counter n (0, 1, 2, …) for which PBKDF2-HMAC-SHA256(password = nonce bytes ‖ n as 4 big-endian bytes, salt bytes, cost iterations,
+/// 32 bytes) starts with the bytes of <see cref="AltchaParameters.KeyPrefix"/>; send <see cref="SolutionHeader"/> as
+/// <see cref="ApiContract.Headers.ChallengeSolution"/>.
+/// </summary>
+/// <param name="Parameters">What to solve; sent back unchanged (the Api's signature covers every field).</param>
+/// <param name="Signature">Lowercase hex HMAC-SHA256 of the parameters, by the Api.</param>
+public sealed record AltchaChallenge(AltchaParameters Parameters, string Signature)
+{
+    /// <summary>
+    /// The <c>X-Challenge-Solution</c> value for counter <paramref name="counter"/> and its derived key (lowercase hex of 32 bytes): base64
+    /// of the JSON <c>{challenge: {parameters, signature}, solution: {counter, derivedKey}}</c>, the payload the widget sends.
+    /// </summary>
+    public string SolutionHeader(uint counter, string derivedKey) =>
+        Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(
+            new { challenge = this, solution = new { counter, derivedKey } }, JsonSerializerOptions.Web));
+}
+
+/// <summary>The parameters of an <see cref="AltchaChallenge"/>; fields beyond these (ALTCHA's <c>memoryCost</c>, <c>data</c>, …) are kept as received.</summary>
+/// <param name="Algorithm"><c>PBKDF2/SHA-256</c>.</param>
+/// <param name="Cost">PBKDF2 iterations per counter tried (default 500).</param>
+/// <param name="ExpiresAt">Unix time in seconds after which the Api refuses it (default 2 min after it was issued).</param>
+/// <param name="KeyLength">Bytes of each derived key (32).</param>
+/// <param name="KeyPrefix">Lowercase hex (16 bytes) that the derived key of the hidden counter starts with.</param>
+/// <param name="KeySignature">Lowercase hex; the Api's check of the whole derived key.</param>
+/// <param name="Nonce">Lowercase hex (16 bytes), the start of every password tried.</param>
+/// <param name="Salt">Lowercase hex (16 bytes), PBKDF2's salt.</param>
+public sealed record AltchaParameters(string Algorithm, int Cost, long ExpiresAt, int KeyLength, string KeyPrefix,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? KeySignature, string Nonce, string Salt)
+{
+    /// <summary>Fields this model does not name, written back as they came, so the Web's relay and a client send back what was signed.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Extra { get; init; }
+}

@@ -21,10 +21,13 @@ public interface ITicketingApi
 {
     /// <summary>
     /// <c>POST /api/users</c> (anonymous): creates a user with a zero balance. 201; 400 <c>INVALID_NAME</c>/<c>WEAK_PASSWORD</c>,
-    /// 409 <c>NAME_TAKEN</c> (names are unique whatever their case).
+    /// 409 <c>NAME_TAKEN</c> (names are unique whatever their case). While the join challenge is on, <paramref name="challengeSolution"/>
+    /// (<see cref="AltchaChallenge.SolutionHeader"/>) is needed: 403 <c>CHALLENGE_REQUIRED</c> without, <c>CHALLENGE_INVALID</c> when
+    /// wrong, expired or already used; a refused request writes nothing.
     /// </summary>
     [Post("/api/users")]
-    Task<IApiResponse<CreatedUser>> SignUpAsync([Body] Credentials credentials, CancellationToken cancellationToken = default);
+    Task<IApiResponse<CreatedUser>> SignUpAsync([Body] Credentials credentials,
+        [Header(ApiContract.Headers.ChallengeSolution)] string? challengeSolution = null, CancellationToken cancellationToken = default);
 
     /// <summary><c>POST /api/auth/token</c> (anonymous): an access token. 200; 401 <c>BAD_CREDENTIALS</c> whichever of name or password is wrong.</summary>
     [Post("/api/auth/token")]
@@ -33,10 +36,18 @@ public interface ITicketingApi
     /// <summary>
     /// <c>POST /api/concerts/{concertId}/queue</c> (user): joins the concert's FIFO waiting room. 201 with a new token, or 200 with
     /// the caller's live token again (never a second place in line); 404 <c>CONCERT_NOT_FOUND</c>, 503 <c>SERVICE_UNAVAILABLE</c>
-    /// when the join could not be recorded (retry).
+    /// when the join could not be recorded (retry). <paramref name="challengeSolution"/> as on <see cref="SignUpAsync"/>.
     /// </summary>
     [Post("/api/concerts/{concertId}/queue")]
-    Task<IApiResponse<QueueJoin>> JoinQueueAsync(Guid concertId, CancellationToken cancellationToken = default);
+    Task<IApiResponse<QueueJoin>> JoinQueueAsync(Guid concertId, [Header(ApiContract.Headers.ChallengeSolution)] string? challengeSolution = null,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <c>GET /api/challenge</c> (anonymous): a new proof-of-work challenge in ALTCHA's format (see <see cref="AltchaChallenge"/>), valid
+    /// for the challenge lifetime (default 2 min) and redeemable once. Answered also while the join challenge is off.
+    /// </summary>
+    [Get("/api/challenge")]
+    Task<IApiResponse<AltchaChallenge>> GetChallengeAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
     /// <c>GET /api/concerts/{concertId}/queue</c> (user + queue token): status, position and estimated wait; each call is the

@@ -28,6 +28,18 @@ public sealed class QueueOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan ActiveTtl { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// The longest an ACTIVE pass lasts after its admission however often it is polled (1 s..1 day; default 15 min; API.md
+    /// "Limits"): polls stop extending it past admission + this, so a script that keeps polling cannot keep an active place for
+    /// ever. A live hold keeps the pass until that hold ends (the hold script extends it), so a seat held late can still be paid.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan ActiveMaxLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Open live streams one pass may have on one Api instance (1..10; default 2; API.md "Limits": a third answers 409 <c>TOO_MANY_STREAMS</c>).</summary>
+    [Range(1, 10)]
+    public int MaxStreamsPerPass { get; set; } = 2;
+
     /// <summary>A WAITING token not polled for this long loses its place (1 s..1 day; default 1 min).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan AbandonAfter { get; set; } = TimeSpan.FromMinutes(1);

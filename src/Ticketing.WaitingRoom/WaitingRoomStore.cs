@@ -191,7 +191,7 @@ public sealed class WaitingRoomStore(RedisConnection redis)
     /// </summary>
     public async Task<AdmissionResult> AdmitAsync(Guid concertId, IReadOnlyList<Guid> candidates, DateTimeOffset now, QueueOptions options)
     {
-        const int fixedArgs = 7;
+        const int fixedArgs = 8;
         var args = new RedisValue[fixedArgs + candidates.Count];
         args[0] = Ms(now);
         args[1] = Ms(options.AbandonAfter);
@@ -200,6 +200,7 @@ public sealed class WaitingRoomStore(RedisConnection redis)
         args[4] = options.AdmissionBatchSize;
         args[5] = QueueKeys.LineMovedChannel;
         args[6] = Id(concertId);
+        args[7] = Ms(options.ActiveMaxLifetime);
         for (var i = 0; i < candidates.Count; i++)
         {
             args[fixedArgs + i] = Id(candidates[i]);

@@ -21,6 +21,8 @@ builder.Services.AddTicketingApiClient()
     .AddHttpMessageHandler<ApiTokensHandler>();
 // The waiting room's live stream stays open for minutes: a client of its own, without the resilience handler's 30 s bound.
 builder.Services.AddQueueEventsRelay();
+// The join challenge: the sign-up and join forms carry ALTCHA's widget while it is on, and /challenge relays the Api's challenges.
+builder.Services.AddJoinChallenge();
 
 // Forwarded headers, security headers, HSTS, Secure cookies, and the sessions in Redis (Security/).
 builder.AddWebDefences();
@@ -57,6 +59,7 @@ app.UseAuthorization();
 
 app.MapStaticAssets();
 app.MapRazorPages().WithStaticAssets();
+app.MapJoinChallenge();
 app.MapDefaultEndpoints();
 
 app.Run();

@@ -52,7 +52,7 @@ public static class BalanceEndpoints
     {
         var group = app.MapGroup("/api/balance").WithTags("Balance").RequireAuthorization();
         group.MapGet("/", Get).WithSummary("Current balance");
-        group.MapPost("/charges", Charge).WithSummary("Top up points")
+        group.MapPost("/charges", Charge).WithSummary("Top up points").RequireRateLimiting(RateLimits.Charge)
             .Produces<BalanceView>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status409Conflict)

@@ -35,6 +35,13 @@ public static class HoldKeys
     /// <summary>The live holds of one user on one concert <c>hold:user:{userId}:concert:{concertId}</c> (sorted set, score = expiry in unix ms).</summary>
     public static string UserConcertHolds(Guid userId, Guid concertId) => $"hold:user:{userId:N}:concert:{concertId:N}";
 
+    /// <summary>
+    /// A user's cool-down on one seat <c>hold:cooldown:{userId}:{scheduleId}:{seatNumber}</c>: set when they hold it (expiring the
+    /// cool-down after the hold would) and again when they release it; while it exists they cannot hold that seat
+    /// (<see cref="HoldOptions.ReholdCooldown"/>).
+    /// </summary>
+    public static string Cooldown(Guid userId, Guid scheduleId, int seatNumber) => $"hold:cooldown:{userId:N}:{scheduleId:N}:{seatNumber}";
+
     /// <summary>The live holds of one user on one schedule <c>hold:user:{userId}:{scheduleId}</c> (sorted set, score = expiry in unix ms).</summary>
     public static string UserHolds(Guid userId, Guid scheduleId) => $"hold:user:{userId:N}:{scheduleId:N}";
 }

@@ -27,7 +27,7 @@ public enum HoldCreateOutcome
     /// <summary>Someone (possibly the caller) holds it already.</summary>
     SeatTaken,
 
-    /// <summary>The caller has <see cref="HoldOptions.MaxPerUserPerSchedule"/> live holds on the schedule.</summary>
+    /// <summary>The caller has <see cref="HoldOptions.MaxPerUserPerSchedule"/> live holds on the schedule, or <see cref="HoldOptions.MaxPerUserPerConcert"/> on the concert.</summary>
     LimitReached,
 
     /// <summary>The caller's queue token left the active set (a payment revoked it, or it ran out) before the seat was taken.</summary>
@@ -54,29 +54,36 @@ public sealed class HoldStore(RedisConnection redis, SoldSeats soldSeats, IOptio
     // What a script that reads a schedule's sold set answers when Redis does not have the set loaded.
     private const long NotLoaded = -2;
 
-    // KEYS: seat, record, userHolds, sold, userConcertHolds, the concert's active set. ARGV: seatValue, durationMs, nowMs, max,
-    // recordTtlMs, seatNumber, queueTokenId, then the record's field/value pairs. Returns 1 created, 0 seat held or sold, -1 the
-    // user's limit, -2 sold set not loaded, -3 the queue token is no longer in the active set (checked here, atomically with the
-    // seat lock, so a payment's revocation and a hold never interleave).
+    // KEYS: seat, record, userHolds, sold, userConcertHolds, the concert's active set, the queue token's record, the user's cool-down
+    // on the seat. ARGV: seatValue, durationMs, nowMs, max per schedule, recordTtlMs, seatNumber, queueTokenId, max per concert,
+    // cooldownMs, then the record's field/value pairs. Returns 1 created, 0 seat held or sold (or the caller's cool-down on it), -1
+    // a per-user limit, -2 sold set not loaded, -3 the queue token is no longer in the active set (checked here, atomically with the
+    // seat lock, so a payment's revocation and a hold never interleave). A created hold keeps the queue pass ACTIVE at least until
+    // the hold ends (holdUntil on the token, the active set's score raised), whatever the pass's max lifetime.
     private const string CreateScript = """
         local active_until = redis.call('ZSCORE', KEYS[6], ARGV[7])
         if not active_until or tonumber(active_until) <= tonumber(ARGV[3]) then return -3 end
         if redis.call('SISMEMBER', KEYS[4], '0') == 0 then return -2 end
         if redis.call('SISMEMBER', KEYS[4], ARGV[6]) == 1 then return 0 end
+        if redis.call('EXISTS', KEYS[8]) == 1 then return 0 end
         redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[3])
         if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[4]) then return -1 end
+        redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', ARGV[3])
+        if redis.call('ZCARD', KEYS[5]) >= tonumber(ARGV[8]) then return -1 end
         if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
         local fields = {}
-        for i = 8, #ARGV do fields[#fields + 1] = ARGV[i] end
+        for i = 10, #ARGV do fields[#fields + 1] = ARGV[i] end
         redis.call('HSET', KEYS[2], unpack(fields))
         redis.call('PEXPIRE', KEYS[2], ARGV[5])
         local holdId = string.sub(ARGV[1], 1, 32)
         local expiry = tonumber(ARGV[3]) + tonumber(ARGV[2])
         redis.call('ZADD', KEYS[3], expiry, holdId)
         redis.call('PEXPIRE', KEYS[3], ARGV[2])
-        redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', ARGV[3])
         redis.call('ZADD', KEYS[5], expiry, holdId)
         redis.call('PEXPIRE', KEYS[5], ARGV[2])
+        if tonumber(ARGV[9]) > 0 then redis.call('SET', KEYS[8], '1', 'PX', tonumber(ARGV[2]) + tonumber(ARGV[9])) end
+        if tonumber(redis.call('HGET', KEYS[7], 'holdUntil') or '0') < expiry then redis.call('HSET', KEYS[7], 'holdUntil', expiry) end
+        if tonumber(active_until) < expiry then redis.call('ZADD', KEYS[6], expiry, ARGV[7]) end
         return 1
         """;
 
@@ -110,13 +117,19 @@ public sealed class HoldStore(RedisConnection redis, SoldSeats soldSeats, IOptio
         return 1
         """;
 
-    // KEYS: seat, record, userHolds, sold, userConcertHolds. ARGV: seatValue, holdId, newState, requireLive (1/0), seatNumber.
-    // Compare-and-delete: only this hold's lock is removed, never a later hold of the same seat. A paid hold's seat joins the sold set.
+    // KEYS: seat, record, userHolds, sold, userConcertHolds, the owner's cool-down on the seat. ARGV: seatValue, holdId, newState,
+    // requireLive (1/0), seatNumber, cooldownMs. Compare-and-delete: only this hold's lock is removed, never a later hold of the same
+    // seat. A paid hold's seat joins the sold set; a released one starts the owner's cool-down on the seat.
     private const string EndScript = """
         local live = redis.call('GET', KEYS[1]) == ARGV[1]
         if ARGV[4] == '1' and not live then return 0 end
         if live then redis.call('DEL', KEYS[1]) end
-        if ARGV[3] == 'paid' then redis.call('SADD', KEYS[4], ARGV[5]) end
+        if ARGV[3] == 'paid' then
+          redis.call('SADD', KEYS[4], ARGV[5])
+          redis.call('DEL', KEYS[6])
+        elseif ARGV[3] == 'released' and tonumber(ARGV[6]) > 0 then
+          redis.call('SET', KEYS[6], '1', 'PX', ARGV[6])
+        end
         redis.call('ZREM', KEYS[3], ARGV[2])
         redis.call('ZREM', KEYS[5], ARGV[2])
         if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HSET', KEYS[2], 'state', ARGV[3]) end
@@ -144,6 +157,7 @@ public sealed class HoldStore(RedisConnection redis, SoldSeats soldSeats, IOptio
         [
             HoldKeys.SeatValue(hold.HoldId, userId), duration, now.ToUnixTimeMilliseconds(), Options.MaxPerUserPerSchedule,
             (long)(Options.Duration + RecordRetention).TotalMilliseconds, seatNumber, queueTokenId.ToString("N"),
+            Options.MaxPerUserPerConcert, (long)Options.ReholdCooldown.TotalMilliseconds,
             "userId", userId.ToString("N"), "concertId", concertId.ToString("N"), "scheduleId", scheduleId.ToString("N"),
             "seatNumber", seatNumber, "grade", grade, "price", price, "expiresAt", hold.ExpiresAt.ToUnixTimeMilliseconds(), "state", Held,
         ];
@@ -151,6 +165,7 @@ public sealed class HoldStore(RedisConnection redis, SoldSeats soldSeats, IOptio
         [
             HoldKeys.Seat(scheduleId, seatNumber), HoldKeys.Record(hold.HoldId), HoldKeys.UserHolds(userId, scheduleId),
             HoldKeys.Sold(scheduleId), HoldKeys.UserConcertHolds(userId, concertId), QueueKeys.Active(concertId),
+            QueueKeys.Token(queueTokenId), HoldKeys.Cooldown(userId, scheduleId, seatNumber),
         ];
         var result = (long)await EvaluateWithSoldSetAsync("hold-create", CreateScript, keys, args, scheduleId);
         return result switch
@@ -239,8 +254,10 @@ public sealed class HoldStore(RedisConnection redis, SoldSeats soldSeats, IOptio
             [
                 HoldKeys.Seat(hold.ScheduleId, hold.SeatNumber), HoldKeys.Record(hold.HoldId), HoldKeys.UserHolds(hold.UserId, hold.ScheduleId),
                 HoldKeys.Sold(hold.ScheduleId), HoldKeys.UserConcertHolds(hold.UserId, hold.ConcertId),
+                HoldKeys.Cooldown(hold.UserId, hold.ScheduleId, hold.SeatNumber),
             ],
-            [HoldKeys.SeatValue(hold.HoldId, hold.UserId), hold.HoldId.ToString("N"), state, requireLive ? "1" : "0", hold.SeatNumber]);
+            [HoldKeys.SeatValue(hold.HoldId, hold.UserId), hold.HoldId.ToString("N"), state, requireLive ? "1" : "0", hold.SeatNumber,
+                (long)Options.ReholdCooldown.TotalMilliseconds]);
         return result == 1;
     }
 }

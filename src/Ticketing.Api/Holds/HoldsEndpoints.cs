@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Ticketing.Api.Auth;
 using Ticketing.Api.Catalog;
 using Ticketing.Api.Infrastructure;
@@ -41,7 +42,7 @@ public static class HoldsEndpoints
     public static IEndpointRouteBuilder MapHoldsEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/holds").WithTags("Holds").RequireAuthorization();
-        group.MapPost("/", Create).WithSummary("[active] Hold a seat")
+        group.MapPost("/", Create).WithSummary("[active] Hold a seat").RequireRateLimiting(RateLimits.Hold)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapGet("/{holdId:guid}", Get).WithSummary("Read a live hold").ProducesProblem(StatusCodes.Status404NotFound);
@@ -56,7 +57,7 @@ public static class HoldsEndpoints
     /// </summary>
     public static async Task<Results<Created<HoldView>, ProblemHttpResult>> Create(
         CreateHoldRequest body, HttpContext http, CatalogCache catalog, IQueuePassValidator queue, HoldStore holds,
-        TimeProvider clock, ILoggerFactory loggers)
+        IOptions<HoldOptions> holdOptions, TimeProvider clock, ILoggerFactory loggers)
     {
         if (body.ScheduleId is not { } scheduleId || body.SeatNumber is not { } seatNumber)
         {
@@ -94,7 +95,8 @@ public static class HoldsEndpoints
             return seatNotFound;
         }
 
-        var seatUnavailable = ApiProblems.Conflict(ErrorCodes.SeatUnavailable, "Seat is not available", "Someone holds or has bought this seat.");
+        var seatUnavailable = ApiProblems.Conflict(ErrorCodes.SeatUnavailable, "Seat is not available",
+            "Someone holds or has bought this seat, or you released it moments ago (a short cool-down before you hold it again).");
         var (outcome, hold) = await holds.TryCreateAsync(userId, check.Pass!.TokenId, schedule.ConcertId, scheduleId, seatNumber, seat.Grade, seat.Price);
         ApiMetrics.Holds.Add(1, new KeyValuePair<string, object?>("outcome", outcome switch
         {
@@ -106,8 +108,8 @@ public static class HoldsEndpoints
         switch (outcome)
         {
             case HoldCreateOutcome.LimitReached:
-                return ApiProblems.Conflict(ErrorCodes.HoldLimitReached, "Too many holds on this schedule",
-                    "Pay for or release a seat you hold before holding another.");
+                return ApiProblems.Conflict(ErrorCodes.HoldLimitReached, "Too many holds",
+                    $"At most {holdOptions.Value.MaxPerUserPerSchedule} live holds per date and {holdOptions.Value.MaxPerUserPerConcert} per concert: pay for or release a seat you hold before holding another.");
             case HoldCreateOutcome.SeatTaken:
                 return seatUnavailable;
             case HoldCreateOutcome.PassEnded:

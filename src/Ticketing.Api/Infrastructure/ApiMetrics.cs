@@ -19,4 +19,7 @@ public static class ApiMetrics
 
     /// <summary>Reservations cancelled and refunded: tag <c>reason</c> = <c>buyer_cancelled</c> or <c>show_cancelled</c>.</summary>
     public static readonly Counter<long> Refunds = QueueMetrics.Meter.CreateCounter<long>("ticketing.refunds", "{reservation}", "Reservations refunded by reason");
+
+    /// <summary>Requests refused by a rate limit (429 <c>RATE_LIMITED</c>): tag <c>route</c>.</summary>
+    public static readonly Counter<long> RateLimited = QueueMetrics.Meter.CreateCounter<long>("ticketing.rate_limited", "{request}", "Requests refused by a rate limit");
 }

@@ -41,7 +41,7 @@ public static class ApiProblems
         StatusCodes.Status405MethodNotAllowed => ErrorCodes.MethodNotAllowed,
         StatusCodes.Status413PayloadTooLarge => ErrorCodes.PayloadTooLarge,
         StatusCodes.Status415UnsupportedMediaType => ErrorCodes.UnsupportedMediaType,
-        StatusCodes.Status429TooManyRequests => ErrorCodes.TooManyRequests,
+        StatusCodes.Status429TooManyRequests => ErrorCodes.RateLimited,
         StatusCodes.Status503ServiceUnavailable => ErrorCodes.ServiceUnavailable,
         _ when status >= 500 => ErrorCodes.InternalError,
         _ => ErrorCodes.InvalidRequest,

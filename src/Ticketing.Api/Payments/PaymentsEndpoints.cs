@@ -39,7 +39,7 @@ public static class PaymentsEndpoints
     /// <summary>Maps <c>POST /api/payments</c>.</summary>
     public static IEndpointRouteBuilder MapPaymentsEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/payments", Pay).WithTags("Payments").RequireAuthorization().WithSummary("[active] Pay a hold")
+        app.MapPost("/api/payments", Pay).WithTags("Payments").RequireAuthorization().WithSummary("[active] Pay a hold").RequireRateLimiting(RateLimits.Payment)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .Produces<PaymentConfirmed>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status402PaymentRequired)

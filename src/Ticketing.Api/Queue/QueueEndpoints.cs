@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Ticketing.Api.Auth;
 using Ticketing.Api.Catalog;
+using Ticketing.Api.Challenge;
 using Ticketing.Api.Infrastructure;
 using Ticketing.WaitingRoom;
 
@@ -70,12 +71,13 @@ public static class QueueEndpoints
     public static IEndpointRouteBuilder MapQueueEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/concerts/{concertId:guid}/queue").WithTags("Waiting room").RequireAuthorization();
-        group.MapPost("/", Join).WithSummary("Join the concert's waiting room (same token again while it is live)")
+        group.MapPost("/", Join).WithSummary("Join the concert's waiting room (same token again while it is live)").RequireRateLimiting(RateLimits.Join)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        group.MapGet("/", Status).WithSummary("Position, status and heartbeat of a queue token")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .RequireChallenge();
+        group.MapGet("/", Status).WithSummary("Position, status and heartbeat of a queue token").RequireRateLimiting(RateLimits.Poll)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
-        group.MapGet("/events", Events).WithSummary("Live status stream of a queue token (server-sent events)")
+        group.MapGet("/events", Events).WithSummary("Live status stream of a queue token (server-sent events)").RequireRateLimiting(RateLimits.Poll)
             .WithDescription(
                 "text/event-stream (seed 000: Redis pub/sub → SSE). An `event: status` whose data is the polling route's JSON "
                 + "({status, position, estimatedWaitSeconds, activeUntil}) comes at once and again whenever it changes; a `: keep-alive` "
@@ -176,7 +178,12 @@ public static class QueueEndpoints
             return problem;
         }
 
-        var stream = hub.Open(concertId, pass!.TokenId);
+        if (hub.Open(concertId, pass!.TokenId) is not { } stream)
+        {
+            return ApiProblems.Conflict(ErrorCodes.TooManyStreams, "Too many live streams for this pass",
+                "Close another tab's waiting room, or poll GET /api/concerts/{concertId}/queue instead.");
+        }
+
         try
         {
             var first = await stream.FirstAsync(http.RequestAborted);

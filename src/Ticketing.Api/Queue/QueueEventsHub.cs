@@ -48,18 +48,35 @@ public sealed class QueueEventsHub(WaitingRoomStore store, IOptions<QueueOptions
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(1);
 
     private readonly ConcurrentDictionary<Guid, ConcertStreams> _concerts = new();
+    private readonly ConcurrentDictionary<Guid, int> _openPerToken = new();
 
     /// <summary>
     /// Opens a stream of <paramref name="tokenId"/>'s states in <paramref name="concertId"/>'s line; its first state comes from
     /// <see cref="QueueEventStream.FirstAsync"/>, later changes and keep-alives from <see cref="QueueEventStream.Updates"/>.
     /// Dispose it when the connection ends.
     /// </summary>
-    public QueueEventStream Open(Guid concertId, Guid tokenId)
+    /// <returns>The stream; null when the token already has <see cref="QueueOptions.MaxStreamsPerPass"/> open streams on this instance.</returns>
+    public QueueEventStream? Open(Guid concertId, Guid tokenId)
     {
+        if (_openPerToken.AddOrUpdate(tokenId, 1, (_, open) => open + 1) > _options.MaxStreamsPerPass)
+        {
+            Closed(tokenId);
+            return null;
+        }
+
         var concert = _concerts.GetOrAdd(concertId, id => new ConcertStreams(id, this));
-        var stream = new QueueEventStream(tokenId, concert);
+        var stream = new QueueEventStream(tokenId, concert, this);
         concert.Add(stream);
         return stream;
+    }
+
+    // One of the token's streams ended (or was refused): its count goes down, and the entry goes with the last one.
+    internal void Closed(Guid tokenId)
+    {
+        if (_openPerToken.AddOrUpdate(tokenId, 0, (_, open) => open - 1) <= 0)
+        {
+            _openPerToken.TryRemove(KeyValuePair.Create(tokenId, 0));
+        }
     }
 
     /// <summary>Subscribes to <see cref="QueueKeys.LineMovedChannel"/> (again every 5 s until Redis answers), then sends the keep-alives.</summary>
@@ -267,15 +284,18 @@ public sealed class QueueEventsHub(WaitingRoomStore store, IOptions<QueueOptions
 public sealed class QueueEventStream : IDisposable
 {
     private readonly QueueEventsHub.ConcertStreams _concert;
+    private readonly QueueEventsHub _hub;
+    private int _disposed;
     private readonly TaskCompletionSource<QueueStatusResponse> _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Channel<QueueStatusResponse?> _updates = Channel.CreateBounded<QueueStatusResponse?>(
         new BoundedChannelOptions(4) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
     private QueueStatusResponse? _last;
 
-    internal QueueEventStream(Guid tokenId, QueueEventsHub.ConcertStreams concert)
+    internal QueueEventStream(Guid tokenId, QueueEventsHub.ConcertStreams concert, QueueEventsHub hub)
     {
         TokenId = tokenId;
         _concert = concert;
+        _hub = hub;
     }
 
     /// <summary>The queue token's id (its <c>jti</c>).</summary>
@@ -291,8 +311,15 @@ public sealed class QueueEventStream : IDisposable
     /// <exception cref="StackExchange.Redis.RedisException">Redis did not answer that read (also <see cref="TimeoutException"/>).</exception>
     public Task<QueueStatusResponse> FirstAsync(CancellationToken cancellationToken) => _first.Task.WaitAsync(cancellationToken);
 
-    /// <summary>Stops reading this stream's token.</summary>
-    public void Dispose() => _concert.Remove(this);
+    /// <summary>Stops reading this stream's token and frees its place among the pass's open streams (once, however often called).</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _concert.Remove(this);
+            _hub.Closed(TokenId);
+        }
+    }
 
     // Called by the concert's loop only (one at a time).
     internal void Offer(QueueStatusResponse state)

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Ticketing.Api.Auth;
+using Ticketing.Api.Challenge;
 using Ticketing.Api.Data;
 using Ticketing.Api.Data.Model;
 using Ticketing.Api.Infrastructure;
@@ -48,14 +49,20 @@ public static class UsersEndpoints
 {
     /// <summary>Registers the password hasher.</summary>
     public static IServiceCollection AddUsers(this IServiceCollection services) =>
-        services.AddSingleton<IPasswordHasher<UserAccount>, PasswordHasher<UserAccount>>();
+        services.AddSingleton<IPasswordHasher<UserAccount>, PasswordHasher<UserAccount>>().AddSingleton<SignInThrottle>();
+
+    // Verified when the name has no account, so a sign-in costs one PBKDF2 check whether the name exists or not (OWASP: the
+    // answer's time must not say which names exist). The hash of a random password nobody knows.
+    private static readonly Lazy<string> s_absentAccountHash = new(() =>
+        new PasswordHasher<UserAccount>().HashPassword(new UserAccount(), Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))));
 
     /// <summary>Maps <c>POST /api/users</c>, <c>POST /api/auth/token</c> and <c>GET /api/users/me</c>.</summary>
     public static IEndpointRouteBuilder MapUsersEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/users", SignUp).WithTags("Users").WithName("SignUp").WithSummary("Sign up")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
-        app.MapPost("/api/auth/token", SignIn).WithTags("Users").WithName("SignIn").WithSummary("Get an access token")
+        app.MapPost("/api/users", SignUp).WithTags("Users").WithName("SignUp").WithSummary("Sign up").RequireRateLimiting(RateLimits.SignUp)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireChallenge();
+        app.MapPost("/api/auth/token", SignIn).WithTags("Users").WithName("SignIn").WithSummary("Get an access token").RequireRateLimiting(RateLimits.SignIn)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         app.MapGet("/api/users/me", Me).WithTags("Users").WithName("GetCurrentUser").WithSummary("Who is calling")
             .RequireAuthorization().ProducesProblem(StatusCodes.Status401Unauthorized);
@@ -82,7 +89,7 @@ public static class UsersEndpoints
         if (!UserRules.IsStrongPassword(body.Password, body.Name))
         {
             return ApiProblems.BadRequest(ErrorCodes.WeakPassword, "The password is too weak",
-                $"Use {UserRules.MinPasswordLength}–{UserRules.MaxPasswordLength} characters, different from the name.");
+                $"Use {UserRules.MinPasswordLength}–{UserRules.MaxPasswordLength} characters, different from the name and not a common or easily guessed password.");
         }
 
         var account = new UserAccount { Id = Guid.CreateVersion7(), Name = body.Name! };
@@ -102,9 +109,14 @@ public static class UsersEndpoints
         return TypedResults.Created($"/api/users/{account.Id}", new UserCreated(account.Id, account.Name));
     }
 
-    /// <summary>Issues an access token for a name and password. 401 <c>BAD_CREDENTIALS</c> whichever of the two is wrong.</summary>
+    /// <summary>
+    /// Issues an access token for a name and password. 401 <c>BAD_CREDENTIALS</c> whichever of the two is wrong, after the same
+    /// work either way (one indexed lookup and one PBKDF2 check, against a stand-in hash when the name has no account; a name that
+    /// cannot exist — wrong characters, a NUL byte — skips only the lookup); 429 <c>RATE_LIMITED</c> with <c>Retry-After</c> while
+    /// the name is backing off after repeated failures (<see cref="SignInThrottle"/>).
+    /// </summary>
     public static async Task<Results<Ok<AccessTokenIssued>, ProblemHttpResult>> SignIn(
-        Credentials body, TicketingDbContext db, IPasswordHasher<UserAccount> hasher, AccessTokens tokens)
+        Credentials body, HttpContext http, TicketingDbContext db, IPasswordHasher<UserAccount> hasher, AccessTokens tokens, SignInThrottle throttle)
     {
         var badCredentials = ApiProblems.Problem(StatusCodes.Status401Unauthorized, ErrorCodes.BadCredentials, "Wrong name or password");
         if (string.IsNullOrEmpty(body.Name) || string.IsNullOrEmpty(body.Password) || body.Password.Length > UserRules.MaxPasswordLength)
@@ -112,17 +124,35 @@ public static class UsersEndpoints
             return badCredentials;
         }
 
-        // lower(name) = lower(@name): the same expression as the unique index users_name_unique, so the lookup uses it.
         var name = body.Name;
-        var account = await db.Users.AsNoTracking()
-            .Where(u => u.Name.ToLower() == name.ToLower())
-            .Select(u => new UserAccount { Id = u.Id, Name = u.Name, PasswordHash = u.PasswordHash })
-            .SingleOrDefaultAsync();
-        if (account is null || hasher.VerifyHashedPassword(account, account.PasswordHash, body.Password) == PasswordVerificationResult.Failed)
+        var possible = UserRules.IsValidName(name);
+        if (possible && await throttle.BlockedForAsync(name) is { } wait)
         {
+            var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return ApiProblems.Problem(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited, "Too many failed sign-ins",
+                $"This name is locked for {seconds} s after repeated wrong passwords.");
+        }
+
+        // lower(name) = lower(@name): the same expression as the unique index users_name_unique, so the lookup uses it.
+        var account = possible
+            ? await db.Users.AsNoTracking()
+                .Where(u => u.Name.ToLower() == name.ToLower())
+                .Select(u => new UserAccount { Id = u.Id, Name = u.Name, PasswordHash = u.PasswordHash })
+                .SingleOrDefaultAsync()
+            : null;
+        var verified = hasher.VerifyHashedPassword(account ?? new UserAccount(), account?.PasswordHash ?? s_absentAccountHash.Value, body.Password);
+        if (account is null || verified == PasswordVerificationResult.Failed)
+        {
+            if (possible)
+            {
+                await throttle.FailedAsync(name);
+            }
+
             return badCredentials;
         }
 
+        await throttle.SucceededAsync(name);
         var (token, expiresAt) = tokens.Issue(account.Id, account.Name);
         return TypedResults.Ok(new AccessTokenIssued(token, expiresAt));
     }

@@ -1,5 +1,6 @@
 -- KEYS: waiting, seen, active, admitted (the concert's admission counter), admissions (the last minute's log).
--- ARGV: nowMs, abandonMs, activeTtlMs, capacity, batchSize, lineMovedChannel, concertId, then the candidate token ids in join order.
+-- ARGV: nowMs, abandonMs, activeTtlMs, capacity, batchSize, lineMovedChannel, concertId, activeMaxLifetimeMs, then the candidate
+-- token ids in join order.
 -- One admission step for one concert, atomically:
 --   1. ACTIVE tokens past their active-until leave the active set (their slots free up);
 --   2. WAITING tokens not polled for abandonMs lose their place;
@@ -11,6 +12,7 @@
 -- done with (the worker may commit past them); the rest wait for free slots.
 local now, abandon_ms, ttl_ms = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local capacity, batch = tonumber(ARGV[4]), tonumber(ARGV[5])
+local max_lifetime_ms = tonumber(ARGV[8])
 local moved = false
 
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)) do expire_token(id) end
@@ -24,14 +26,16 @@ end
 local free = capacity - redis.call('ZCARD', KEYS[3])
 local processed, admitted = 0, 0
 local admitted_ids = {}
-for i = 8, #ARGV do
+for i = 9, #ARGV do
   local id = ARGV[i]
   local status = derive_status(id, now, abandon_ms)
   if status == 'WAITING' then
     if free <= 0 or admitted >= batch then break end
     -- admittedSeq numbers admissions 1, 2, 3 … per concert: the order the line actually moved in.
-    redis.call('HSET', TOKEN_PREFIX .. id, 'status', 'ACTIVE', 'admittedSeq', redis.call('INCR', KEYS[4]), 'admittedAt', now)
-    redis.call('ZADD', KEYS[3], now + ttl_ms, id)
+    -- activeCap: polls never carry the pass past it (common.lua token_core); only a live hold does (holdUntil).
+    redis.call('HSET', TOKEN_PREFIX .. id, 'status', 'ACTIVE', 'admittedSeq', redis.call('INCR', KEYS[4]), 'admittedAt', now,
+      'activeCap', now + max_lifetime_ms)
+    redis.call('ZADD', KEYS[3], now + math.min(ttl_ms, max_lifetime_ms), id)
     redis.call('ZREM', KEYS[1], id)
     redis.call('ZREM', KEYS[2], id)
     free = free - 1

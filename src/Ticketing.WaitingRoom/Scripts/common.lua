@@ -52,7 +52,8 @@ end
 
 -- The token's status, position and active-until (Unix ms) at 'now': status '' when the token is unknown (its record is gone).
 -- With touch the call is also the heartbeat: a WAITING token's abandonment clock and an ACTIVE token's inactivity TTL start
--- again. A token found ended is written down as EXPIRED.
+-- again — but never past the pass's cap: admission + the active max lifetime ('activeCap', set by admit.lua), or the end of
+-- the caller's live hold when later ('holdUntil', set by the Api's hold script). A token found ended is written down as EXPIRED.
 local function token_core(id, now, abandon_ms, ttl_ms, retention_ms, touch)
   local status = derive_status(id, now, abandon_ms)
   if not status then return '', 0, 0 end
@@ -63,7 +64,11 @@ local function token_core(id, now, abandon_ms, ttl_ms, retention_ms, touch)
   elseif status == 'ACTIVE' then
     local active_until = tonumber(redis.call('ZSCORE', KEYS[3], id))
     if touch then
-      active_until = now + ttl_ms
+      local record = redis.call('HMGET', TOKEN_PREFIX .. id, 'activeCap', 'holdUntil')
+      local cap = tonumber(record[1] or '0')
+      if cap > 0 then cap = math.max(cap, tonumber(record[2] or '0')) else cap = now + ttl_ms end
+      -- Never shorter than what the active set already says (a hold may have extended it), never past the cap.
+      active_until = math.max(active_until, math.min(now + ttl_ms, cap))
       redis.call('ZADD', KEYS[3], active_until, id)
     end
     return 'ACTIVE', 0, active_until

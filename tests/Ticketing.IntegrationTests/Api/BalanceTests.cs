@@ -84,23 +84,26 @@ public class BalanceTests(DefaultSystem system)
     [Fact]
     public async Task Concurrent_charges_of_one_user_add_up_exactly()
     {
-        var user = await _api.CreateUserAsync();
+        var unlimited = await system.UnlimitedAsync(); // 200 charges of one user at once: past the per-user limit, on purpose
+        var api = unlimited.Driver;
+        var user = await api.CreateUserAsync();
         const int count = 200;
-        var responses = await Task.WhenAll(Enumerable.Range(1, count).Select(i => _api.ChargeAsync(user, i)));
+        var responses = await Task.WhenAll(Enumerable.Range(1, count).Select(i => api.ChargeAsync(user, i)));
         responses.Count(r => r.StatusCode == HttpStatusCode.OK).ShouldBe(count);
         const long expected = count * (count + 1) / 2;
-        (await _api.BalanceAsync(user)).ShouldBe(expected);
-        (await TestCatalog.ScalarAsync<long>(system.Postgres, "SELECT count(*) FROM balance_history WHERE user_id = @id AND kind = 'CHARGE'", new { id = user.UserId })).ShouldBe(count);
+        (await api.BalanceAsync(user)).ShouldBe(expected);
+        (await TestCatalog.ScalarAsync<long>(unlimited.Postgres, "SELECT count(*) FROM balance_history WHERE user_id = @id AND kind = 'CHARGE'", new { id = user.UserId })).ShouldBe(count);
     }
 
     [Fact]
     public async Task Concurrent_repeats_of_one_idempotency_key_charge_once()
     {
-        var user = await _api.CreateUserAsync();
-        var responses = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ => _api.ChargeAsync(user, 250, "same-key-at-once")));
+        var api = (await system.UnlimitedAsync()).Driver; // 30 at once: past the per-user limit, on purpose
+        var user = await api.CreateUserAsync();
+        var responses = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ => api.ChargeAsync(user, 250, "same-key-at-once")));
         responses.ShouldAllBe(r => r.StatusCode == HttpStatusCode.OK || r.StatusCode == HttpStatusCode.Conflict);
         var bodies = responses.Where(r => r.StatusCode == HttpStatusCode.OK).Select(r => r.Body()).ToArray();
         bodies.Distinct().Count().ShouldBe(1);
-        (await _api.BalanceAsync(user)).ShouldBe(250);
+        (await api.BalanceAsync(user)).ShouldBe(250);
     }
 }

@@ -21,7 +21,7 @@ public class UsersTests(DefaultSystem system)
     {
         var name = ApiDriver.UniqueName("Case");
         await _api.CreateUserAsync(name);
-        var again = await _api.Anonymous.SignUpAsync(new Credentials(name.ToUpperInvariant(), "another-password"));
+        var again = await _api.Anonymous.SignUpAsync(new Credentials(name.ToUpperInvariant(), "another-long-passphrase-7"));
         again.ShouldBeProblem(409, "NAME_TAKEN");
     }
 

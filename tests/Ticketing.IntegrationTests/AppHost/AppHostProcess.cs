@@ -98,6 +98,7 @@ internal sealed class AppHostProcess : IAsyncDisposable
         info.Environment["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://127.0.0.1:{ports["RESOURCE_SERVICE"]}";
         info.Environment["AppHost__DashboardApiKey"] = apiKey;
         info.Environment["TICKETING_DATA_DIR"] = dataDirectory;
+        info.Environment["Ticketing__Challenge__Enabled"] = "false"; // its tests sign up and join through the Api without solving
         foreach (var (name, port) in ports.Where(p => p.Key.StartsWith("TICKETING_", StringComparison.Ordinal)))
         {
             info.Environment[name] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);

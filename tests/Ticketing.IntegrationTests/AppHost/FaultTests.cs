@@ -148,7 +148,7 @@ public class FaultTests(ITestOutputHelper output)
                 else if (hold.Problem()?.Code is "QUEUE_TOKEN_EXPIRED" or "QUEUE_TOKEN_INVALID")
                 {
                     // Paying for the last held seat ends the pass (API.md), and a token can be lost with Redis's last second.
-                    var join = await api.As(buyer).JoinQueueAsync(concert, stop);
+                    var join = await api.As(buyer).JoinQueueAsync(concert, cancellationToken: stop);
                     if (join.IsSuccessStatusCode)
                     {
                         tickets[buyer.UserId] = new QueueTicket(concert, join.Content!.QueueToken, join.Content.Status, join.Content.Position);

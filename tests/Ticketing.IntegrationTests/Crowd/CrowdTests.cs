@@ -19,6 +19,7 @@ public class CrowdTests(DefaultSystem fixture)
         ["Ticketing__Queue__ActiveCapacity"] = "2000",
         ["Ticketing__Queue__AdmissionBatchSize"] = "2000",
         ["Ticketing__Queue__AbandonAfter"] = "00:10:00",
+        ["Ticketing__RateLimits__Enabled"] = "false", // a crowd from one address and one user firing at once, on purpose
     };
 
     private static readonly Dictionary<string, string> ExpiryEdge = new()
@@ -27,6 +28,7 @@ public class CrowdTests(DefaultSystem fixture)
         ["Ticketing__Queue__AdmissionBatchSize"] = "1000",
         ["Ticketing__Queue__AbandonAfter"] = "00:10:00",
         ["Ticketing__Holds__Duration"] = "00:00:02",
+        ["Ticketing__RateLimits__Enabled"] = "false",
     };
 
     [Fact]
@@ -202,24 +204,26 @@ public class CrowdTests(DefaultSystem fixture)
     [Fact]
     public async Task A_thousand_concurrent_charges_of_one_user_add_up_to_the_exact_sum_with_one_history_row_each()
     {
-        var api = fixture.Driver;
+        var system = await fixture.CustomAsync("crowd", Crowd); // one user firing 1,000 charges at once: far past the per-user limit
+        var api = system.Driver;
         var user = await api.CreateUserAsync();
         const int count = 1000;
         var responses = await Task.WhenAll(Enumerable.Range(1, count).Select(i => api.ChargeAsync(user, i)));
         responses.Count(r => r.StatusCode == HttpStatusCode.OK).ShouldBe(count);
         (await api.BalanceAsync(user)).ShouldBe(count * (count + 1L) / 2);
-        (await TestCatalog.ScalarAsync<long>(fixture.Postgres, "SELECT count(*) FROM balance_history WHERE user_id = @id AND kind = 'CHARGE'", new { id = user.UserId }))
+        (await TestCatalog.ScalarAsync<long>(system.Postgres, "SELECT count(*) FROM balance_history WHERE user_id = @id AND kind = 'CHARGE'", new { id = user.UserId }))
             .ShouldBe(count);
         // Each row's balanceAfter is the running sum in commit order: the history replays to the balance.
-        (await TestCatalog.ScalarAsync<long>(fixture.Postgres, "SELECT max(balance_after) FROM balance_history WHERE user_id = @id", new { id = user.UserId }))
+        (await TestCatalog.ScalarAsync<long>(system.Postgres, "SELECT max(balance_after) FROM balance_history WHERE user_id = @id", new { id = user.UserId }))
             .ShouldBe(count * (count + 1L) / 2);
     }
 
     [Fact]
     public async Task One_payment_idempotency_key_fired_concurrently_and_again_later_pays_once_with_one_answer()
     {
-        var api = fixture.Driver;
-        var concert = await TestCatalog.CreateConcertAsync(fixture.Postgres);
+        var system = await fixture.CustomAsync("crowd", Crowd); // 20 payments of one user at once: past the per-user limit
+        var api = system.Driver;
+        var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
         var user = await api.CreateUserAsync(initialBalance: 1_000_000);
         var ticket = await api.AdmitAsync(user, concert.ConcertId);
         var holdId = await api.HoldOkAsync(user, ticket, concert.ScheduleIds[0], 3);
@@ -239,7 +243,7 @@ public class CrowdTests(DefaultSystem fixture)
         later.ShouldHaveStatus(HttpStatusCode.Created);
         later.Body().ShouldBe(bodies[0]);
         (await api.BalanceAsync(user)).ShouldBe(1_000_000 - TestCatalog.VipPrice);
-        (await TestCatalog.ScalarAsync<long>(fixture.Postgres, "SELECT count(*) FROM payments WHERE user_id = @id", new { id = user.UserId })).ShouldBe(1);
+        (await TestCatalog.ScalarAsync<long>(system.Postgres, "SELECT count(*) FROM payments WHERE user_id = @id", new { id = user.UserId })).ShouldBe(1);
 
         // The same key with another body is refused, and changes nothing.
         (await api.PayAsync(user, ticket, Guid.NewGuid(), "pay-crowd-key")).ShouldBeProblem(422, "IDEMPOTENCY_KEY_REUSED");

@@ -115,6 +115,14 @@ public sealed class TestSystem : IAsyncDisposable
             ["Ticketing__Queue__AdmissionInterval"] = "00:00:00.100",
             ["Ticketing__Catalog__SeedDevData"] = "false", // tests create the concerts they use
             ["Ticketing__Organisers__Names"] = string.Join(",", OrganiserNames),
+            // The whole suite signs up and signs in hundreds of users from 127.0.0.1: one address, as no person is. The per-address
+            // rules of those two routes are lifted here (LimitsTests puts them back); every other limit keeps its default, and the
+            // journey and browser tests never reach one.
+            ["Ticketing__RateLimits__SignUp__Burst"] = "1000000",
+            ["Ticketing__RateLimits__SignUp__PerSecond"] = "1000000",
+            ["Ticketing__RateLimits__SignIn__Burst"] = "1000000",
+            ["Ticketing__RateLimits__SignIn__PerSecond"] = "1000000",
+            ["Ticketing__Challenge__Enabled"] = "false", // tests sign up and join freely; Api/ChallengeTests turn it on
             ["Logging__LogLevel__Default"] = "Information",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
         };
@@ -294,6 +302,13 @@ public sealed class DefaultSystem : IAsyncLifetime
 
     /// <summary>The Web in front of the default system's Api.</summary>
     public Task<Uri> WebAsync() => Task.FromResult(System.WebUrl!);
+
+    /// <summary>
+    /// A shared system with rate limits off, for tests in which one user fires many requests at once on purpose (concurrency
+    /// correctness, not limits: LimitsTests covers those).
+    /// </summary>
+    public Task<TestSystem> UnlimitedAsync() =>
+        CustomAsync("unlimited", new Dictionary<string, string> { ["Ticketing__RateLimits__Enabled"] = "false" });
 
     /// <summary>The system named <paramref name="name"/> with <paramref name="settings"/>, started once and shared by its callers.</summary>
     public Task<TestSystem> CustomAsync(string name, IReadOnlyDictionary<string, string> settings, bool withWeb = false) =>

@@ -84,7 +84,7 @@ public partial class WebJourneyTests(DefaultSystem system)
         await SubmitAsync(browser, "/", "/Account/SignOut", []);
 
         using var second = await BrowserAsync();
-        (await SubmitAsync(second, "/Account/SignUp", "/Account/SignUp", new() { ["Name"] = name.ToUpperInvariant(), ["Password"] = "another-password" }))
+        (await SubmitAsync(second, "/Account/SignUp", "/Account/SignUp", new() { ["Name"] = name.ToUpperInvariant(), ["Password"] = "another-long-passphrase-7" }))
             .ShouldContain("Someone already uses that name");
         (await SubmitAsync(second, "/Account/SignIn", "/Account/SignIn", new() { ["Name"] = name, ["Password"] = "wrong-password" }))
             .ShouldContain("don&#x27;t match an account");

@@ -16,6 +16,10 @@ public class SignUpModel(ITicketingApi api) : TicketingPageModel
     [BindProperty, Required(ErrorMessage = "Choose a password."), StringLength(128, MinimumLength = 8, ErrorMessage = "Use 8 to 128 characters."), DataType(DataType.Password)]
     public string Password { get; set; } = "";
 
+    /// <summary>The ALTCHA widget's payload (<see cref="JoinChallengeRelay.FieldName"/>), passed on as <c>X-Challenge-Solution</c>; absent while the challenge is off.</summary>
+    [BindProperty]
+    public string? ChallengeSolution { get; set; }
+
     /// <summary>Where to go afterwards (local paths only).</summary>
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
@@ -29,7 +33,7 @@ public class SignUpModel(ITicketingApi api) : TicketingPageModel
         }
 
         var credentials = new Credentials(Name, Password);
-        var created = await api.SignUpAsync(credentials, HttpContext.RequestAborted);
+        var created = await api.SignUpAsync(credentials, ChallengeSolution, HttpContext.RequestAborted);
         if (created.Problem() is { } problem)
         {
             Error = ErrorMessages.For(problem);

@@ -16,6 +16,10 @@ public class QueueModel(ITicketingApi api) : TicketingPageModel
     [FromRoute]
     public Guid ConcertId { get; set; }
 
+    /// <summary>The ALTCHA widget's payload (<see cref="JoinChallengeRelay.FieldName"/>), passed on as <c>X-Challenge-Solution</c> when joining.</summary>
+    [BindProperty]
+    public string? ChallengeSolution { get; set; }
+
     /// <summary>The concert's title, performer and venue; null when the concert list could not be read.</summary>
     public Concert? Concert { get; private set; }
 
@@ -64,7 +68,7 @@ public class QueueModel(ITicketingApi api) : TicketingPageModel
     /// <summary>Joins the line (or gets the caller's live place back).</summary>
     public async Task<IActionResult> OnPostJoinAsync()
     {
-        var result = await api.JoinQueueAsync(ConcertId, HttpContext.RequestAborted);
+        var result = await api.JoinQueueAsync(ConcertId, ChallengeSolution, HttpContext.RequestAborted);
         if (result.Problem() is { } problem)
         {
             return await HandleProblemAsync(problem) ?? Page();
