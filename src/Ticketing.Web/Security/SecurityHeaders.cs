@@ -15,25 +15,25 @@ public static class SecurityHeaders
     public static readonly IReadOnlyList<KeyValuePair<string, string>> ContentSecurityPolicyDirectives =
     [
         new("default-src", "'self'"),
-        // Bootstrap's bundle, waiting-room.js, hold-countdown.js, sales-refresh.js. No inline script, no eval.
+        // Bootstrap's bundle, waiting-room.js, hold-countdown.js, sales-refresh.js, join-challenge.js and the ALTCHA widget it
+        // imports (lib/altcha). No inline script, no eval.
         new("script-src", "'self'"),
-        // bootstrap.min.css and site.css. No style="" attributes or <style> elements either (Razor renders none; scripts set
-        // element.style, which CSP allows).
+        // bootstrap.min.css, site.css, ALTCHA's altcha.css. No style="" attributes or <style> elements either (Razor renders
+        // none; scripts set element.style, which CSP allows).
         new("style-src", "'self'"),
         // favicon.svg; Bootstrap's CSS draws the menu toggler, select arrows and checkboxes as data: SVG images.
         new("img-src", "'self' data:"),
         new("font-src", "'self'"),
         // The waiting room's EventSource (?handler=Events) and its fallback poll (?handler=Status); the organiser's sales
-        // refresh (?handler=Sales). All on the Web itself: the browser never calls the Api.
+        // refresh (?handler=Sales); the ALTCHA widget's challenge (/challenge). All on the Web itself: the browser never calls
+        // the Api.
         new("connect-src", "'self'"),
-        // Web Workers, for the ALTCHA proof-of-work widget (npm altcha 3.x; checked with 3.2.2 in Chromium under this policy).
-        // Its default bundle (dist/main/altcha.min.js) builds its SHA-*/PBKDF2 workers from blob: URLs, hence blob: here, and
-        // injects a <style> element, which style-src 'self' refuses, unless the page links its stylesheet first:
-        // <link id="altcha-css" rel="stylesheet" href="~/lib/altcha/altcha.css" /> (dist/external/altcha.css; the bundle
-        // skips its own when that id exists). Its external bundle (dist/external/altcha.min.js + altcha.css, the workers from
-        // dist/workers/ served from wwwroot and registered from a script file with $altcha.algorithms.set) needs 'self' only.
-        // ARGON2ID and SCRYPT workers compile WebAssembly: that would also need 'wasm-unsafe-eval' on script-src.
-        new("worker-src", "'self' blob:"),
+        // Web Workers: the join challenge's ALTCHA widget (altcha 3.2.2, its external build in lib/altcha) solves in a PBKDF2
+        // worker that js/join-challenge.js starts from lib/altcha/dist/workers/pbkdf2.js, a file of the Web. Its default bundle
+        // would need more (checked in Chromium under this policy): blob: here for its workers, and, since it injects a <style>,
+        // either a <link id="altcha-css" rel="stylesheet"> to its stylesheet ahead of it or 'unsafe-inline' on style-src.
+        // Its ARGON2ID and SCRYPT workers compile WebAssembly, which would need 'wasm-unsafe-eval' on script-src.
+        new("worker-src", "'self'"),
         new("object-src", "'none'"),
         new("base-uri", "'self'"),
         // Every form posts to the Web; a redirect after a post stays on it too (Chrome checks redirects against form-action).
