@@ -12,8 +12,10 @@ namespace Ticketing.Api.Users;
 /// success clears the count; the count is forgotten <see cref="Memory"/> after the last failure. Kept in Redis (key
 /// <c>auth:fail:{lower-case name}</c>, a hash of <c>n</c> failures and <c>until</c> Unix ms) so every Api replica shares it. It
 /// applies to names whether or not an account has them, so it tells an attacker nothing about which names exist.
+/// <para>When Redis does not answer, the throttle steps aside (logged) rather than failing sign-in with it: signing in needs only
+/// Postgres, and the per-address rate limit (in each Api's memory) still brakes a script meanwhile.</para>
 /// </summary>
-public sealed class SignInThrottle(RedisConnection redis, TimeProvider clock)
+public sealed class SignInThrottle(RedisConnection redis, TimeProvider clock, ILogger<SignInThrottle> logger)
 {
     /// <summary>Failures allowed before the back-off starts.</summary>
     public const int FreeFailures = 5;
@@ -46,12 +48,12 @@ public sealed class SignInThrottle(RedisConnection redis, TimeProvider clock)
         return n
         """;
 
-    /// <summary>How long <paramref name="name"/> is still blocked; null when it may try now.</summary>
-    /// <exception cref="RedisException">Redis did not answer (the caller's request fails as 503).</exception>
+    /// <summary>How long <paramref name="name"/> is still blocked; null when it may try now (or Redis did not answer).</summary>
     public async Task<TimeSpan?> BlockedForAsync(string name)
     {
         var db = redis.Database;
-        var left = (long)await db.EvaluateTracedAsync("sign-in-check", CheckScript, [Key(name)], [clock.GetUtcNow().ToUnixTimeMilliseconds()]);
+        var left = await StepAsideOnFailureAsync(async () =>
+            (long)await db.EvaluateTracedAsync("sign-in-check", CheckScript, [Key(name)], [clock.GetUtcNow().ToUnixTimeMilliseconds()]));
         return left > 0 ? TimeSpan.FromMilliseconds(left) : null;
     }
 
@@ -59,18 +61,31 @@ public sealed class SignInThrottle(RedisConnection redis, TimeProvider clock)
     public Task FailedAsync(string name)
     {
         var db = redis.Database;
-        return db.EvaluateTracedAsync("sign-in-failed", FailScript, [Key(name)],
+        return StepAsideOnFailureAsync(async () => (long)await db.EvaluateTracedAsync("sign-in-failed", FailScript, [Key(name)],
         [
             clock.GetUtcNow().ToUnixTimeMilliseconds(), FreeFailures, (long)FirstBackOff.TotalMilliseconds,
             (long)MaxBackOff.TotalMilliseconds, (long)Memory.TotalMilliseconds,
-        ]);
+        ]));
     }
 
     /// <summary>Clears <paramref name="name"/>'s failures after a successful sign-in.</summary>
     public Task SucceededAsync(string name)
     {
         var db = redis.Database;
-        return db.TracedAsync("DEL", "sign-in", () => db.KeyDeleteAsync(Key(name)));
+        return StepAsideOnFailureAsync(async () => await db.TracedAsync("DEL", "sign-in", () => db.KeyDeleteAsync(Key(name))) ? 1L : 0L);
+    }
+
+    private async Task<long> StepAsideOnFailureAsync(Func<Task<long>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or OperationCanceledException or InvalidOperationException)
+        {
+            logger.LogWarning(ex, "The sign-in throttle could not reach Redis; this sign-in goes unthrottled");
+            return 0;
+        }
     }
 
     private static string Key(string name) => "auth:fail:" + name.ToLowerInvariant();
