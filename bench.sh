@@ -56,6 +56,8 @@ export DOTNET_ENVIRONMENT=Development ASPIRE_ALLOW_UNSECURED_TRANSPORT=true ASPN
 export ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL="http://127.0.0.1:$((PORT_BASE + 9))" ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL="http://127.0.0.1:$((PORT_BASE + 10))"
 # Crowd settings: everyone who joins is admitted at once, so the paths behind the waiting room can be driven.
 export Ticketing__Queue__ActiveCapacity=1000000 Ticketing__Queue__AdmissionBatchSize=10000
+# Each payer holds and pays many seats of the one pay concert: the per-concert hold cap (default 4) at its maximum.
+export Ticketing__Holds__MaxPerUserPerConcert=50
 # The load steps are one address and a few users firing thousands of requests a second, on purpose: rate limits off.
 export Ticketing__RateLimits__Enabled="${Ticketing__RateLimits__Enabled:-false}" # true + raised rules measures the limiter's own cost
 # No join challenge: the load is scripted on purpose, and its sign-ups and joins measure the paths, not proof-of-work solving.
