@@ -29,6 +29,17 @@ public static class ApiProblems
     public static ProblemHttpResult Conflict(string code, string title, string? detail = null) => Problem(StatusCodes.Status409Conflict, code, title, detail);
 
     /// <summary>
+    /// 429 <c>RATE_LIMITED</c>, with <c>Retry-After</c> set on <paramref name="http"/>'s response to <paramref name="wait"/> rounded up
+    /// to whole seconds, at least 1 (RFC 9110 §10.2.3); <paramref name="detail"/> gets those seconds.
+    /// </summary>
+    public static ProblemHttpResult RateLimited(HttpContext http, TimeSpan wait, string title, Func<int, string> detail)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+        http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problem(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited, title, detail(seconds));
+    }
+
+    /// <summary>
     /// The code a bare status gets when nothing more specific set one (framework 401s, unmatched routes,
     /// bodies that fail to bind).
     /// </summary>

@@ -144,10 +144,8 @@ public static class RateLimits
     private static async ValueTask OnRejectedAsync(OnRejectedContext context, CancellationToken cancellationToken)
     {
         var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
-        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-        context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         ApiMetrics.RateLimited.Add(1, new KeyValuePair<string, object?>("route", context.HttpContext.GetEndpoint()?.DisplayName ?? "?"));
-        await ApiProblems.Problem(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited, "Too many requests",
-            $"Slow down: try again in {seconds} s.").ExecuteAsync(context.HttpContext);
+        await ApiProblems.RateLimited(context.HttpContext, retryAfter, "Too many requests", seconds => $"Slow down: try again in {seconds} s.")
+            .ExecuteAsync(context.HttpContext);
     }
 }

@@ -36,10 +36,7 @@ public sealed class SeatReleases(NpgsqlDataSource dataSource, SoldSeats soldSeat
 
         try
         {
-            foreach (var schedule in refunds.GroupBy(r => r.ScheduleId))
-            {
-                await soldSeats.ReleaseAsync(schedule.Key, [.. schedule.Select(r => r.SeatNumber)]);
-            }
+            await ReleaseAsync(refunds.Select(r => (r.ScheduleId, r.SeatNumber)));
 
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             await connection.ExecuteAsync(new CommandDefinition(
@@ -69,10 +66,7 @@ public sealed class SeatReleases(NpgsqlDataSource dataSource, SoldSeats soldSeat
             ORDER BY r.cancelled_at LIMIT 500
             FOR UPDATE OF r SKIP LOCKED
             """, new { delay = SweepDelay }, transaction, cancellationToken: cancellationToken))).ToList();
-        foreach (var schedule in pending.Where(p => !p.SoldAgain).GroupBy(p => p.ScheduleId))
-        {
-            await soldSeats.ReleaseAsync(schedule.Key, [.. schedule.Select(p => p.SeatNumber)]);
-        }
+        await ReleaseAsync(pending.Where(p => !p.SoldAgain).Select(p => (p.ScheduleId, p.SeatNumber)));
 
         await connection.ExecuteAsync(new CommandDefinition("UPDATE reservations SET seat_released_at = now() WHERE id = ANY(@ids)",
             new { ids = pending.Select(p => p.ReservationId).ToArray() }, transaction, cancellationToken: cancellationToken));
@@ -106,6 +100,15 @@ public sealed class SeatReleases(NpgsqlDataSource dataSource, SoldSeats soldSeat
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Stopping.
+        }
+    }
+
+    // One script per schedule: the seats leave its sold set and its release counter moves.
+    private async Task ReleaseAsync(IEnumerable<(Guid ScheduleId, int SeatNumber)> seats)
+    {
+        foreach (var schedule in seats.GroupBy(s => s.ScheduleId))
+        {
+            await soldSeats.ReleaseAsync(schedule.Key, [.. schedule.Select(s => s.SeatNumber)]);
         }
     }
 

@@ -128,10 +128,8 @@ public static class UsersEndpoints
         var possible = UserRules.IsValidName(name);
         if (possible && await throttle.BlockedForAsync(name) is { } wait)
         {
-            var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
-            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return ApiProblems.Problem(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited, "Too many failed sign-ins",
-                $"This name is locked for {seconds} s after repeated wrong passwords.");
+            return ApiProblems.RateLimited(http, wait, "Too many failed sign-ins",
+                seconds => $"This name is locked for {seconds} s after repeated wrong passwords.");
         }
 
         // lower(name) = lower(@name): the same expression as the unique index users_name_unique, so the lookup uses it.
