@@ -11,9 +11,17 @@ cd "$(dirname "$0")"
 SETUP_EXTRA_PACKAGES="chromium fonts-dejavu-core ${SETUP_EXTRA_PACKAGES:-}" ./scripts/setup.sh
 
 start=$SECONDS
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 for project in tests/Ticketing.UnitTests tests/Ticketing.IntegrationTests; do
   echo "==> dotnet test $project"
-  dotnet test "$project" -c Release --no-build --nologo \
-    --logger "console;verbosity=normal" --blame-hang-timeout 10m "$@"
+  if ! dotnet test "$project" -c Release --no-build --nologo \
+    --logger "console;verbosity=normal" --blame-hang-timeout 10m "$@" 2>&1 | tee "$log"; then
+    # A long run's failure scrolls far above its last lines; repeat each failed test with its message
+    # and stack at the very end, where a CI log's tail shows it.
+    echo "==> FAILED in $project after $((SECONDS - start)) s:"
+    awk '/^  Failed /{p=1; n=0} p{print; if (++n >= 60) p=0} /^  Passed /{p=0}' "$log"
+    exit 1
+  fi
 done
 echo "==> all tests passed in $((SECONDS - start)) s"
