@@ -49,6 +49,9 @@ public static class ApiContract
     /// <summary><c>status</c> of a queue token (API.md "Waiting room").</summary>
     public static class QueueStatus
     {
+        /// <summary>Joined before the sale opened: no position until the draw at <c>opensAt</c>, which places the pre-queue in one random order ahead of later joins.</summary>
+        public const string PreQueue = "PREQUEUE";
+
         /// <summary>In line; <c>position</c> says how many are ahead.</summary>
         public const string Waiting = "WAITING";
 

@@ -27,14 +27,17 @@ public sealed record AccessTokenResponse(string AccessToken, DateTimeOffset Expi
 /// <param name="Position">How many are ahead; 0 when ACTIVE.</param>
 /// <param name="EstimatedWaitSeconds">Seconds until admission, from the admission tick and the line's observed speed; 0 unless WAITING.</param>
 /// <param name="ActiveUntil">When an ACTIVE pass lapses without further requests (UTC); null otherwise.</param>
-public sealed record QueueJoin(string QueueToken, string Status, long Position, long EstimatedWaitSeconds, DateTimeOffset? ActiveUntil);
+/// <param name="OpensAt">When PREQUEUE: the sale's opening (UTC), when the pre-queue is drawn; null otherwise.</param>
+public sealed record QueueJoin(string QueueToken, string Status, long Position, long EstimatedWaitSeconds, DateTimeOffset? ActiveUntil,
+    DateTimeOffset? OpensAt = null);
 
 /// <summary>Answer of <c>GET /api/concerts/{concertId}/queue</c>; each poll is also the token's heartbeat.</summary>
 /// <param name="Status">One of <see cref="ApiContract.QueueStatus"/>.</param>
 /// <param name="Position">How many are ahead; 0 when ACTIVE.</param>
 /// <param name="EstimatedWaitSeconds">Seconds until admission; 0 unless WAITING.</param>
 /// <param name="ActiveUntil">When an ACTIVE pass lapses without further requests (UTC); null otherwise.</param>
-public sealed record QueueState(string Status, long Position, long EstimatedWaitSeconds, DateTimeOffset? ActiveUntil);
+/// <param name="OpensAt">When PREQUEUE: the sale's opening (UTC), when the pre-queue is drawn; null otherwise.</param>
+public sealed record QueueState(string Status, long Position, long EstimatedWaitSeconds, DateTimeOffset? ActiveUntil, DateTimeOffset? OpensAt = null);
 
 /// <summary>An item of <c>GET /api/concerts</c>.</summary>
 /// <param name="ConcertId">Id, used in the queue and schedule routes.</param>
@@ -225,3 +228,11 @@ public sealed record AltchaParameters(string Algorithm, int Cost, long ExpiresAt
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; init; }
 }
+
+/// <summary>Answer of <c>GET /api/admin/concerts/{concertId}/draw</c>: the pre-queue's draw, for an audit.</summary>
+/// <param name="ConcertId">The concert.</param>
+/// <param name="OpensAt">The sale's opening the draw was made for (UTC).</param>
+/// <param name="DrawnAt">When it was drawn (UTC).</param>
+/// <param name="Count">How many pre-queued people it placed.</param>
+/// <param name="Order">Their user ids in drawn order: the first went first in line.</param>
+public sealed record PreQueueDraw(Guid ConcertId, DateTimeOffset OpensAt, DateTimeOffset DrawnAt, int Count, IReadOnlyList<Guid> Order);

@@ -179,4 +179,11 @@ public interface ITicketingApi
     /// </summary>
     [Post("/api/admin/schedules/{scheduleId}/cancel")]
     Task<IApiResponse<ScheduleCancelled>> CancelScheduleAsync(Guid scheduleId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <c>GET /api/admin/concerts/{concertId}/draw</c> (organiser): the record of the concert's pre-queue draw at its sale's opening.
+    /// 404 <c>CONCERT_NOT_FOUND</c>; 404 <c>DRAW_NOT_FOUND</c> while there is none.
+    /// </summary>
+    [Get("/api/admin/concerts/{concertId}/draw")]
+    Task<IApiResponse<PreQueueDraw>> GetDrawAsync(Guid concertId, CancellationToken cancellationToken = default);
 }

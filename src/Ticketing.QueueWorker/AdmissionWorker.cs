@@ -219,7 +219,14 @@ public sealed class AdmissionWorker(
                 batch?.SetTag("ticketing.candidates", front.Count);
                 try
                 {
-                    step = store.AdmitAsync(concertId, front.Select(j => j.Join.TokenId).ToList(), clock.GetUtcNow(), settings).GetAwaiter().GetResult();
+                    var candidates = front.Select(j => j.Join.TokenId).ToList();
+                    step = store.AdmitAsync(concertId, candidates, clock.GetUtcNow(), settings).GetAwaiter().GetResult();
+                    if (step.PreQueueOpensAt is { } opensAt && clock.GetUtcNow() >= opensAt)
+                    {
+                        // The sale has opened and its pre-queue stops the line: draw it, then admit in the drawn order at once.
+                        Draw(concertId, opensAt, settings);
+                        step = store.AdmitAsync(concertId, candidates, clock.GetUtcNow(), settings).GetAwaiter().GetResult();
+                    }
                 }
                 catch (StackExchange.Redis.RedisException ex)
                 {
@@ -243,6 +250,21 @@ public sealed class AdmissionWorker(
             TraceAdmissions(front, step.AdmittedTokens, settings.JoinsTopic, startedAt);
             logger.LogDebug("Admitted {Admitted} to concert {ConcertId}: active {Active}/{Capacity}, waiting {Waiting}",
                 step.Admitted, concertId, step.ActiveCount, settings.ActiveCapacity, step.WaitingCount);
+        }
+    }
+
+    // The pre-queue's draw (WaitingRoomStore.DrawAsync), traced and logged: the log line is part of the draw's audit trail.
+    private void Draw(Guid concertId, DateTimeOffset opensAt, QueueOptions settings)
+    {
+        using var activity = Source.StartActivity("draw pre-queue", ActivityKind.Internal);
+        activity?.SetTag("ticketing.concert_id", concertId.ToString());
+        var (drawnNow, count) = store.DrawAsync(concertId, clock.GetUtcNow(), settings).GetAwaiter().GetResult();
+        activity?.SetTag("ticketing.drawn", count);
+        if (drawnNow)
+        {
+            QueueMetrics.PreQueueDrawn.Add(count);
+            logger.LogInformation("Drew the pre-queue of concert {ConcertId} at its opening {OpensAt:O}: {Count} tokens placed in a random order ahead of later joins",
+                concertId, opensAt, count);
         }
     }
 

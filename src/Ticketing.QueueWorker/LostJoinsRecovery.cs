@@ -87,11 +87,11 @@ public sealed class LostJoinsRecovery(RedisConnection redis, JoinsProducer produ
             await foreach (var key in redis.Multiplexer.GetServer(endpoint).KeysAsync(pattern: "wr:*:waiting").WithCancellation(cancellationToken))
             {
                 concerts++;
-                foreach (var id in await db.SortedSetRangeByRankAsync(key, order: Order.Ascending))
+                foreach (var (id, score) in (await db.SortedSetRangeByRankWithScoresAsync(key, order: Order.Ascending)).Select(e => (e.Element, e.Score)))
                 {
                     var tokenId = Guid.ParseExact(id.ToString(), "N");
                     var fields = await db.HashGetAsync(QueueKeys.Token(tokenId), ["status", "user", "concert", "joinedAt", "epoch"]);
-                    if (fields[0] != "WAITING" || !Guid.TryParseExact(fields[1].ToString(), "N", out var userId)
+                    if (fields[0] != "WAITING" && fields[0] != "PREQUEUE" || !Guid.TryParseExact(fields[1].ToString(), "N", out var userId)
                         || !Guid.TryParseExact(fields[2].ToString(), "N", out var concertId) || !fields[3].TryParse(out long joinedAt))
                     {
                         await db.SortedSetRemoveAsync(key, id); // not waiting any more: out of the line
@@ -107,7 +107,11 @@ public sealed class LostJoinsRecovery(RedisConnection redis, JoinsProducer produ
 
                     var offset = await producer.ProduceAsync(new JoinMessage(tokenId, userId, concertId, DateTimeOffset.FromUnixTimeMilliseconds(joinedAt)), cancellationToken);
                     var transaction = db.CreateTransaction();
-                    _ = transaction.SortedSetAddAsync(key, id, offset);
+                    if (score >= 0)
+                    {
+                        _ = transaction.SortedSetAddAsync(key, id, offset); // a drawn place (negative score, draw.lua) stays as drawn
+                    }
+
                     _ = transaction.HashSetAsync(QueueKeys.Token(tokenId), [new("offset", offset), new("epoch", epoch)]);
                     _ = transaction.SortedSetAddAsync(QueueKeys.Seen(concertId), id, clock.GetUtcNow().ToUnixTimeMilliseconds());
                     _ = transaction.KeyExpireAsync(LeaseKey, LeaseTime);

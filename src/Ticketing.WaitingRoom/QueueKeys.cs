@@ -3,15 +3,20 @@ namespace Ticketing.WaitingRoom;
 /// <summary>
 /// Redis key names of the waiting room. Per concert <c>c</c> (GUID "N" format):
 /// <list type="bullet">
-/// <item><c>wr:{c}:waiting</c> — sorted set of WAITING token ids, score = the join's Kafka offset (join order).</item>
+/// <item><c>wr:{c}:waiting</c> — sorted set of WAITING and PREQUEUE token ids, score = the join's Kafka offset (join order), or
+/// for the pre-queue's drawn tokens −n … −1 in drawn order (ahead of every offset).</item>
 /// <item><c>wr:{c}:seen</c> — sorted set of WAITING token ids, score = last poll (Unix ms); the abandonment clock.</item>
 /// <item><c>wr:{c}:active</c> — the active set: ACTIVE token ids, score = active-until (Unix ms).</item>
 /// <item><c>wr:{c}:admissions</c> — the last minute of admission steps (the observed admission rate for the ETA).</item>
 /// <item><c>wr:{c}:admitted</c> — how many have been admitted so far; each admitted token keeps its number as <c>admittedSeq</c>.</item>
 /// <item><c>wr:{c}:user:{u}</c> — the user's live token id (one place in line per user and concert).</item>
+/// <item><c>wr:{c}:opens</c> — the sale's opening (Unix ms) as the last pre-queue join saw it: when the QueueWorker draws.</item>
+/// <item><c>wr:{c}:draw</c> — the pre-queue's draw once made: a hash with <c>drawnAt</c>, <c>opensAt</c> (Unix ms) and
+/// <c>count</c>; <c>wr:{c}:drawn</c> — the drawn users' ids in drawn order (a list). Both kept <see cref="QueueOptions.DrawRetention"/>.</item>
 /// </list>
 /// and per token <c>wr:tok:{id}</c>, a hash with <c>user</c>, <c>concert</c>, <c>status</c>, <c>jwt</c>, <c>joinedAt</c>, <c>offset</c>,
-/// and once admitted <c>admittedSeq</c> and <c>admittedAt</c> (Unix ms).
+/// <c>drawRank</c> (1-based) when its place came from the pre-queue's draw, and once admitted <c>admittedSeq</c> and
+/// <c>admittedAt</c> (Unix ms).
 /// </summary>
 public static class QueueKeys
 {
@@ -48,6 +53,15 @@ public static class QueueKeys
 
     /// <summary>The user's live token for the concert.</summary>
     public static string User(Guid concertId, Guid userId) => $"wr:{concertId:N}:user:{userId:N}";
+
+    /// <summary>The concert's sale opening as the pre-queue knows it (Unix ms).</summary>
+    public static string Opens(Guid concertId) => $"wr:{concertId:N}:opens";
+
+    /// <summary>The record of the concert's pre-queue draw (hash: drawnAt, opensAt, count).</summary>
+    public static string Draw(Guid concertId) => $"wr:{concertId:N}:draw";
+
+    /// <summary>The users of the concert's pre-queue draw, in drawn order (list of GUIDs, "N" format).</summary>
+    public static string Drawn(Guid concertId) => $"wr:{concertId:N}:drawn";
 
     /// <summary>A token's record.</summary>
     public static string Token(Guid tokenId) => $"{TokenPrefix}{tokenId:N}";

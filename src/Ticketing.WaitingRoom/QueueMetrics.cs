@@ -18,6 +18,9 @@ public static class QueueMetrics
     /// <summary>Tokens moved from WAITING to ACTIVE by the QueueWorker.</summary>
     public static readonly Counter<long> Admissions = Meter.CreateCounter<long>("ticketing.queue.admissions", "{token}", "Tokens admitted into an active set");
 
+    /// <summary>Tokens placed in line by a pre-queue's draw at a sale's opening (the QueueWorker's draw, once per concert).</summary>
+    public static readonly Counter<long> PreQueueDrawn = Meter.CreateCounter<long>("ticketing.queue.prequeue_drawn", "{token}", "Tokens placed in line by a pre-queue draw");
+
     /// <summary>
     /// Open live streams of queue positions (<c>GET /api/concerts/{id}/queue/events</c>) in this process: +1 when a stream's first
     /// event is sent, −1 when it ends (ACTIVE, EXPIRED, or the client went away).

@@ -67,6 +67,9 @@ public sealed class QueueOptions
     /// </summary>
     public string? BrokerEpoch { get; set; }
 
+    /// <summary>How long the record of a pre-queue's draw (who was drawn, in which order, when) stays readable for an audit.</summary>
+    public static readonly TimeSpan DrawRetention = TimeSpan.FromDays(90);
+
     /// <summary>How long a token's record stays readable after its last change (status EXPIRED can still be reported).</summary>
     public static readonly TimeSpan TokenRetention = TimeSpan.FromDays(1);
 }

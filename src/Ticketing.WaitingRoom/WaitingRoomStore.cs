@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Security.Cryptography;
 using StackExchange.Redis;
 using Ticketing.WaitingRoom.Hosting;
 
@@ -7,6 +8,9 @@ namespace Ticketing.WaitingRoom;
 /// <summary>A token's status as API.md names it.</summary>
 public enum QueueStatus
 {
+    /// <summary>Joined before the sale opened: in the pre-queue, without a position until the draw at the opening (API.md "Limits, challenges and the pre-queue").</summary>
+    PreQueue,
+
     /// <summary>In line.</summary>
     Waiting,
 
@@ -39,7 +43,18 @@ public readonly record struct JoinReservation(bool Created, Guid TokenId, string
 /// <param name="ActiveCount">Size of the active set afterwards.</param>
 /// <param name="WaitingCount">Size of the waiting line afterwards.</param>
 /// <param name="AdmittedTokens">The tokens admitted in this step, in admission order.</param>
-public readonly record struct AdmissionResult(int Processed, int Admitted, long ActiveCount, long WaitingCount, IReadOnlyList<Guid> AdmittedTokens);
+/// <param name="PreQueueOpensAt">
+/// Set when an undrawn pre-queue stopped the step: the sale's opening, from when <see cref="WaitingRoomStore.DrawAsync"/> should
+/// run for the concert (nobody is admitted before that draw).
+/// </param>
+public readonly record struct AdmissionResult(
+    int Processed, int Admitted, long ActiveCount, long WaitingCount, IReadOnlyList<Guid> AdmittedTokens, DateTimeOffset? PreQueueOpensAt = null);
+
+/// <summary>The record of a concert's pre-queue draw (<see cref="WaitingRoomStore.DrawAsync"/>), kept <see cref="QueueOptions.DrawRetention"/>.</summary>
+/// <param name="DrawnAt">When the draw was made (UTC).</param>
+/// <param name="OpensAt">The sale's opening it was made for (UTC).</param>
+/// <param name="Users">The drawn users in drawn order: the first went first in line.</param>
+public sealed record PreQueueDraw(DateTimeOffset DrawnAt, DateTimeOffset OpensAt, IReadOnlyList<Guid> Users);
 
 /// <summary>
 /// The waiting room's state in Redis (key layout in <see cref="QueueKeys"/>). Every operation is one Lua
@@ -57,6 +72,7 @@ public sealed class WaitingRoomStore(RedisConnection redis)
     private static readonly string LeaveScript = Load("leave");
     private static readonly string AdmitScript = Load("admit");
     private static readonly string StatusManyScript = Load("status_many");
+    private static readonly string DrawScript = Load("draw");
 
     /// <summary>
     /// Most tokens one <see cref="StatusManyAsync"/> script reads: a bigger read is split into scripts of this many, so Redis serves
@@ -66,15 +82,18 @@ public sealed class WaitingRoomStore(RedisConnection redis)
     public const int StatusManyChunk = 250;
 
     /// <summary>
-    /// Reserves the caller's place: returns the live (WAITING or ACTIVE) token of (<paramref name="userId"/>,
+    /// Reserves the caller's place: returns the live (PREQUEUE, WAITING or ACTIVE) token of (<paramref name="userId"/>,
     /// <paramref name="concertId"/>) if there is one, otherwise stores <paramref name="newTokenId"/> with
-    /// <paramref name="newToken"/> as WAITING. A new token is not in line until <see cref="EnqueueAsync"/>.
+    /// <paramref name="newToken"/> — as PREQUEUE while <paramref name="now"/> is before <paramref name="opensAt"/> (the sale's
+    /// opening; null when the concert has none) and the pre-queue is not drawn yet, as WAITING otherwise. A new token is not
+    /// in line until <see cref="EnqueueAsync"/>.
     /// </summary>
-    public async Task<JoinReservation> JoinAsync(Guid concertId, Guid userId, Guid newTokenId, string newToken, DateTimeOffset now, TimeSpan abandonAfter)
+    public async Task<JoinReservation> JoinAsync(
+        Guid concertId, Guid userId, Guid newTokenId, string newToken, DateTimeOffset now, TimeSpan abandonAfter, DateTimeOffset? opensAt = null)
     {
         var result = (RedisResult[])(await Database.EvaluateTracedAsync("join", JoinScript,
-            [.. ConcertKeys(concertId), QueueKeys.User(concertId, userId)],
-            [Id(newTokenId), newToken, Id(userId), Id(concertId), Ms(now), Ms(abandonAfter), Ms(QueueOptions.TokenRetention)]))!;
+            [.. ConcertKeys(concertId), QueueKeys.User(concertId, userId), QueueKeys.Draw(concertId), QueueKeys.Opens(concertId)],
+            [Id(newTokenId), newToken, Id(userId), Id(concertId), Ms(now), Ms(abandonAfter), Ms(QueueOptions.TokenRetention), opensAt is { } at ? Ms(at) : 0]))!;
         return new JoinReservation((long)result[0] == 1, Guid.ParseExact((string)result[1]!, "N"), (string)result[2]!);
     }
 
@@ -84,7 +103,8 @@ public sealed class WaitingRoomStore(RedisConnection redis)
     /// join counts as its first heartbeat), in one script.
     /// </summary>
     public async Task<QueueTokenState> EnqueueAsync(Guid concertId, Guid tokenId, long offset, DateTimeOffset now, QueueOptions options) =>
-        State((RedisResult[])(await Database.EvaluateTracedAsync("enqueue", EnqueueScript, [.. ConcertKeys(concertId), QueueKeys.Admissions(concertId)],
+        State((RedisResult[])(await Database.EvaluateTracedAsync("enqueue", EnqueueScript,
+            [.. ConcertKeys(concertId), QueueKeys.Admissions(concertId), QueueKeys.Draw(concertId)],
             [Id(tokenId), offset, Ms(now), Ms(options.AbandonAfter), Ms(options.ActiveTtl), Ms(QueueOptions.TokenRetention), options.BrokerEpoch ?? ""]))!, options);
 
     /// <summary>Removes a reserved token whose join could not be written to Kafka.</summary>
@@ -140,6 +160,7 @@ public sealed class WaitingRoomStore(RedisConnection redis)
     private static QueueTokenState State(string? status, long position, long activeUntilMs, double? admissionsPerSecond) => status switch
     {
         "WAITING" => new QueueTokenState(QueueStatus.Waiting, position, null, admissionsPerSecond),
+        "PREQUEUE" => new QueueTokenState(QueueStatus.PreQueue, 0, null),
         "ACTIVE" => new QueueTokenState(QueueStatus.Active, 0, DateTimeOffset.FromUnixTimeMilliseconds(activeUntilMs)),
         _ => new QueueTokenState(QueueStatus.Expired, 0, null),
     };
@@ -206,9 +227,46 @@ public sealed class WaitingRoomStore(RedisConnection redis)
             args[fixedArgs + i] = Id(candidates[i]);
         }
 
-        var result = (RedisResult[])(await Database.EvaluateTracedAsync("admit", AdmitScript, [.. ConcertKeys(concertId), QueueKeys.Admitted(concertId), QueueKeys.Admissions(concertId)], args))!;
+        var result = (RedisResult[])(await Database.EvaluateTracedAsync("admit", AdmitScript,
+            [.. ConcertKeys(concertId), QueueKeys.Admitted(concertId), QueueKeys.Admissions(concertId), QueueKeys.Opens(concertId)], args))!;
         var admitted = ((RedisResult[])result[4]!).Select(r => Guid.ParseExact((string)r!, "N")).ToList();
-        return new AdmissionResult((int)result[0], (int)result[1], (long)result[2], (long)result[3], admitted);
+        var opensAtMs = (long)result[5];
+        return new AdmissionResult((int)result[0], (int)result[1], (long)result[2], (long)result[3], admitted,
+            opensAtMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(opensAtMs) : null);
+    }
+
+    /// <summary>
+    /// Draws the concert's pre-queue at the sale's opening (draw.lua; API.md "Limits, challenges and the pre-queue"): every live
+    /// PREQUEUE token becomes WAITING at a place of one uniformly random order — a Fisher–Yates shuffle driven by the operating
+    /// system's cryptographic random generator (<see cref="RandomNumberGenerator.Shuffle{T}(Span{T})"/>), so nobody can predict or
+    /// steer it — ahead of everyone who joined after the opening, and the draw is recorded (<see cref="ReadDrawAsync"/>). Once per
+    /// concert: a second call changes nothing. Returns whether this call drew, and how many the draw placed.
+    /// </summary>
+    /// <exception cref="RedisException">Redis did not answer; nothing was drawn unless the script ran (then a retry changes nothing).</exception>
+    public async Task<(bool DrawnNow, long Count)> DrawAsync(Guid concertId, DateTimeOffset now, QueueOptions options)
+    {
+        var line = await Database.TracedAsync("ZRANGEBYSCORE", "waiting",
+            () => Database.SortedSetRangeByScoreAsync(QueueKeys.Waiting(concertId), 0, double.PositiveInfinity));
+        RandomNumberGenerator.Shuffle(line.AsSpan());
+        RedisValue[] args = [Ms(now), Ms(options.AbandonAfter), Ms(QueueOptions.DrawRetention), QueueKeys.LineMovedChannel, Id(concertId), .. line];
+        var result = (RedisResult[])(await Database.EvaluateTracedAsync("draw", DrawScript,
+            [.. ConcertKeys(concertId), QueueKeys.Draw(concertId), QueueKeys.Drawn(concertId), QueueKeys.Opens(concertId)], args))!;
+        return ((long)result[0] == 1, (long)result[1]);
+    }
+
+    /// <summary>The record of the concert's pre-queue draw, or null when there was none (not drawn yet, no pre-queue, or past its retention).</summary>
+    public async Task<PreQueueDraw?> ReadDrawAsync(Guid concertId)
+    {
+        var record = await Database.TracedAsync("HGETALL", "draw", () => Database.HashGetAllAsync(QueueKeys.Draw(concertId)));
+        if (record.Length == 0)
+        {
+            return null;
+        }
+
+        var fields = record.ToDictionary(e => e.Name.ToString(), e => (long)e.Value);
+        var users = await Database.TracedAsync("LRANGE", "drawn", () => Database.ListRangeAsync(QueueKeys.Drawn(concertId)));
+        return new PreQueueDraw(DateTimeOffset.FromUnixTimeMilliseconds(fields["drawnAt"]), DateTimeOffset.FromUnixTimeMilliseconds(fields["opensAt"]),
+            users.Select(u => Guid.ParseExact(u.ToString(), "N")).ToList());
     }
 
     /// <summary>Sizes of the concert's active set and waiting line (for metrics and tests).</summary>

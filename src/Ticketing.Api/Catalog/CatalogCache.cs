@@ -54,6 +54,24 @@ public sealed record CatalogSnapshot(
 {
     /// <summary>True when the concert exists.</summary>
     public bool HasConcert(Guid concertId) => SchedulesByConcert.ContainsKey(concertId);
+
+    /// <summary>
+    /// The concert's sale opening: the earliest <c>bookingOpensAt</c> of its schedules that are not cancelled (API.md "Limits,
+    /// challenges and the pre-queue"); null when it has none. A join before it waits in the pre-queue.
+    /// </summary>
+    public DateTimeOffset? SaleOpensAt(Guid concertId)
+    {
+        DateTimeOffset? earliest = null;
+        foreach (var schedule in SchedulesByConcert.GetValueOrDefault(concertId, []))
+        {
+            if (schedule.CancelledAt is null && (earliest is null || schedule.BookingOpensAt < earliest))
+            {
+                earliest = schedule.BookingOpensAt;
+            }
+        }
+
+        return earliest;
+    }
 }
 
 /// <summary>

@@ -9,6 +9,7 @@ using Ticketing.Api.Data.Model;
 using Ticketing.Api.Holds;
 using Ticketing.Api.Infrastructure;
 using Ticketing.Api.Reservations;
+using Ticketing.WaitingRoom;
 
 namespace Ticketing.Api.Organisers;
 
@@ -64,6 +65,14 @@ public sealed record ScheduleSalesView(Guid ScheduleId, int TotalSeats, int Sold
 /// <param name="PointsRefunded">Points this call gave back in all.</param>
 public sealed record ScheduleCancelledView(Guid ScheduleId, int ReservationsCancelled, long PointsRefunded);
 
+/// <summary>Answer of <c>GET /api/admin/concerts/{concertId}/draw</c>: the record of the concert's pre-queue draw, for an audit.</summary>
+/// <param name="ConcertId">The concert.</param>
+/// <param name="OpensAt">The sale's opening the draw was made for (UTC).</param>
+/// <param name="DrawnAt">When the QueueWorker drew (UTC), within an admission interval after the opening.</param>
+/// <param name="Count">How many pre-queued people were placed.</param>
+/// <param name="Order">Their user ids in drawn order: the first went first in line.</param>
+public sealed record PreQueueDrawView(Guid ConcertId, DateTimeOffset OpensAt, DateTimeOffset DrawnAt, int Count, Guid[] Order);
+
 /// <summary>
 /// The organiser's side (API.md "Organiser"): concerts, schedules with their seat maps and booking windows, sales, and cancelling a
 /// show. Every route needs the <see cref="AuthPolicies.Organiser"/> policy (401 without a token, 403 <c>FORBIDDEN</c> for other
@@ -89,7 +98,30 @@ public static class AdminEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/schedules/{scheduleId:guid}/cancel", CancelSchedule).WithName("CancelSchedule").WithSummary("Cancel a show and refund its buyers")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/concerts/{concertId:guid}/draw", Draw).WithName("GetPreQueueDraw").WithSummary("The record of the concert's pre-queue draw")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
+    }
+
+    /// <summary>
+    /// The record of the concert's pre-queue draw (API.md "Limits, challenges and the pre-queue": one random order at the sale's
+    /// opening, recorded so that it can be audited), kept <see cref="QueueOptions.DrawRetention"/>. 404
+    /// <c>CONCERT_NOT_FOUND</c> for an unknown or another organiser's concert; 404 <c>DRAW_NOT_FOUND</c> while there is none
+    /// (nobody pre-queued, the sale has not opened yet, or the record is past its retention).
+    /// </summary>
+    public static async Task<Results<Ok<PreQueueDrawView>, ProblemHttpResult>> Draw(
+        Guid concertId, HttpContext http, TicketingDbContext db, WaitingRoomStore waitingRoom)
+    {
+        var organiserId = http.User.GetUserId();
+        if (!await db.Concerts.AnyAsync(c => c.Id == concertId && c.OrganiserId == organiserId, http.RequestAborted))
+        {
+            return ApiProblems.NotFound(ErrorCodes.ConcertNotFound, "No such concert");
+        }
+
+        return await waitingRoom.ReadDrawAsync(concertId) is { } draw
+            ? TypedResults.Ok(new PreQueueDrawView(concertId, draw.OpensAt, draw.DrawnAt, draw.Users.Count, [.. draw.Users]))
+            : ApiProblems.NotFound(ErrorCodes.DrawNotFound, "No pre-queue draw for this concert",
+                "The pre-queue is drawn at the sale's opening, and only when someone joined before it.");
     }
 
     /// <summary>The caller's concerts by title, each with its schedules by show time.</summary>

@@ -11,19 +11,28 @@ namespace Ticketing.Api.Queue;
 
 /// <summary>Answer of <c>POST /api/concerts/{concertId}/queue</c>.</summary>
 /// <param name="QueueToken">The pass to send as <c>X-Queue-Token</c>.</param>
-/// <param name="Status"><c>WAITING</c>, <c>ACTIVE</c> or <c>EXPIRED</c>.</param>
-/// <param name="Position">How many are ahead (0 when ACTIVE).</param>
+/// <param name="Status"><c>PREQUEUE</c>, <c>WAITING</c>, <c>ACTIVE</c> or <c>EXPIRED</c>.</param>
+/// <param name="Position">How many are ahead (0 when PREQUEUE or ACTIVE).</param>
 /// <param name="EstimatedWaitSeconds">Seconds until admission (see <see cref="WaitEstimate"/>; 0 unless WAITING).</param>
 /// <param name="ActiveUntil">When an ACTIVE token expires without further requests (UTC); null otherwise.</param>
-public sealed record JoinQueueResponse(string QueueToken, string Status, long Position, long EstimatedWaitSeconds, DateTimeOffset? ActiveUntil);
+/// <param name="OpensAt">When PREQUEUE: the sale's opening (UTC), when the pre-queue is drawn; null otherwise.</param>
+public sealed record JoinQueueResponse(string QueueToken, string Status, long Position, long EstimatedWaitSeconds, DateTimeOffset? ActiveUntil,
+    DateTimeOffset? OpensAt);
 
 /// <summary>Answer of <c>GET /api/concerts/{concertId}/queue</c>.</summary>
-/// <param name="Status"><c>WAITING</c>, <c>ACTIVE</c> or <c>EXPIRED</c>.</param>
-/// <param name="Position">How many are ahead (0 when ACTIVE).</param>
+/// <param name="Status"><c>PREQUEUE</c>, <c>WAITING</c>, <c>ACTIVE</c> or <c>EXPIRED</c>.</param>
+/// <param name="Position">How many are ahead (0 when PREQUEUE or ACTIVE).</param>
 /// <param name="EstimatedWaitSeconds">Seconds until admission (0 unless WAITING).</param>
 /// <param name="ActiveUntil">When an ACTIVE token expires without further requests (UTC); null otherwise.</param>
-public sealed record QueueStatusResponse(string Status, long Position, long EstimatedWaitSeconds, DateTimeOffset? ActiveUntil)
+/// <param name="OpensAt">When PREQUEUE: the sale's opening (UTC), when the pre-queue is drawn; null otherwise.</param>
+public sealed record QueueStatusResponse(string Status, long Position, long EstimatedWaitSeconds, DateTimeOffset? ActiveUntil, DateTimeOffset? OpensAt = null)
 {
+    /// <summary>
+    /// <c>status</c> of a token that joined before the sale opened (API.md "Limits, challenges and the pre-queue"): no position
+    /// yet; at <see cref="OpensAt"/> every pre-queued token gets a place of one random draw, ahead of everyone who joins later.
+    /// </summary>
+    public const string PreQueue = "PREQUEUE";
+
     /// <summary><c>status</c> of a token in line.</summary>
     public const string Waiting = "WAITING";
 
@@ -35,11 +44,15 @@ public sealed record QueueStatusResponse(string Status, long Position, long Esti
 
     /// <summary>True for <see cref="Active"/> and <see cref="Expired"/>: nothing about the token changes any more in line (not sent).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public bool IsFinal => Status != Waiting;
+    public bool IsFinal => Status is Active or Expired;
 
-    /// <summary>The answer for <paramref name="state"/>: the same on the polling route, the join and the live stream.</summary>
-    public static QueueStatusResponse Of(QueueTokenState state, QueueOptions options) => state.Status switch
+    /// <summary>
+    /// The answer for <paramref name="state"/>: the same on the polling route, the join and the live stream. <paramref name="opensAt"/>
+    /// is the sale's opening (<see cref="CatalogSnapshot.SaleOpensAt"/>), said only to a PREQUEUE token.
+    /// </summary>
+    public static QueueStatusResponse Of(QueueTokenState state, QueueOptions options, DateTimeOffset? opensAt = null) => state.Status switch
     {
+        QueueStatus.PreQueue => new(PreQueue, 0, 0, null, opensAt),
         QueueStatus.Waiting => new(Waiting, state.Position,
             WaitEstimate.Seconds(state.Position, options.AdmissionBatchSize, options.AdmissionInterval, state.AdmissionsPerSecond), null),
         QueueStatus.Active => new(Active, 0, 0, state.ActiveUntil),
@@ -94,8 +107,9 @@ public static class QueueEndpoints
     }
 
     /// <summary>
-    /// Joins the line: 201 with a new token, or 200 with the caller's live (WAITING or ACTIVE) token for the
-    /// concert — never a second place in line. 404 <c>CONCERT_NOT_FOUND</c>; 503 <c>SERVICE_UNAVAILABLE</c> when
+    /// Joins the line: 201 with a new token, or 200 with the caller's live (PREQUEUE, WAITING or ACTIVE) token for the
+    /// concert — never a second place in line. Before the sale's opening (<see cref="CatalogSnapshot.SaleOpensAt"/>) a new token
+    /// is PREQUEUE. 404 <c>CONCERT_NOT_FOUND</c>; 503 <c>SERVICE_UNAVAILABLE</c> when
     /// Kafka does not take the join (nothing is kept; retry).
     /// </summary>
     public static async Task<Results<Created<JoinQueueResponse>, Ok<JoinQueueResponse>, ProblemHttpResult>> Join(
@@ -111,7 +125,9 @@ public static class QueueEndpoints
         var userId = http.User.GetUserId();
         var now = clock.GetUtcNow();
         var newTokenId = Guid.NewGuid();
-        var reservation = await store.JoinAsync(concertId, userId, newTokenId, tokens.Issue(newTokenId, userId, concertId, now), now, options.Value.AbandonAfter);
+        var opensAt = (await catalog.GetAsync(http.RequestAborted)).SaleOpensAt(concertId);
+        var reservation = await store.JoinAsync(concertId, userId, newTokenId, tokens.Issue(newTokenId, userId, concertId, now), now,
+            options.Value.AbandonAfter, opensAt);
 
         QueueTokenState state;
         if (reservation.Created)
@@ -139,8 +155,8 @@ public static class QueueEndpoints
             state = await store.StatusAsync(concertId, reservation.TokenId, clock.GetUtcNow(), options.Value, touch: true);
         }
 
-        var view = QueueStatusResponse.Of(state, options.Value);
-        var response = new JoinQueueResponse(reservation.Token, view.Status, view.Position, view.EstimatedWaitSeconds, view.ActiveUntil);
+        var view = QueueStatusResponse.Of(state, options.Value, opensAt);
+        var response = new JoinQueueResponse(reservation.Token, view.Status, view.Position, view.EstimatedWaitSeconds, view.ActiveUntil, view.OpensAt);
         return reservation.Created
             ? TypedResults.Created($"/api/concerts/{concertId}/queue", response)
             : TypedResults.Ok(response);
@@ -152,7 +168,8 @@ public static class QueueEndpoints
     /// 401 <c>QUEUE_TOKEN_INVALID</c>/<c>QUEUE_TOKEN_EXPIRED</c>, 403 <c>QUEUE_TOKEN_WRONG_CONCERT</c>.
     /// </summary>
     public static async Task<Results<Ok<QueueStatusResponse>, ProblemHttpResult>> Status(
-        Guid concertId, HttpContext http, QueuePassValidator validator, WaitingRoomStore store, IOptions<QueueOptions> options, TimeProvider clock)
+        Guid concertId, HttpContext http, QueuePassValidator validator, WaitingRoomStore store, CatalogCache catalog, IOptions<QueueOptions> options,
+        TimeProvider clock)
     {
         var (pass, problem) = await validator.ReadAsync(http, http.User.GetUserId(), concertId);
         if (problem is not null)
@@ -161,7 +178,8 @@ public static class QueueEndpoints
         }
 
         var state = await store.StatusAsync(concertId, pass!.TokenId, clock.GetUtcNow(), options.Value, touch: true);
-        return TypedResults.Ok(QueueStatusResponse.Of(state, options.Value));
+        var opensAt = state.Status == QueueStatus.PreQueue ? (await catalog.GetAsync(http.RequestAborted)).SaleOpensAt(concertId) : null;
+        return TypedResults.Ok(QueueStatusResponse.Of(state, options.Value, opensAt));
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
+using Ticketing.Api.Catalog;
 using Ticketing.WaitingRoom;
 
 namespace Ticketing.Api.Queue;
@@ -23,10 +24,11 @@ namespace Ticketing.Api.Queue;
 /// <item>every <see cref="QueueOptions.StreamKeepAliveInterval"/> one timer offers every stream a keep-alive comment.</item>
 /// </list>
 /// </summary>
-public sealed class QueueEventsHub(WaitingRoomStore store, IOptions<QueueOptions> options, TimeProvider clock, ILogger<QueueEventsHub> logger)
+public sealed class QueueEventsHub(WaitingRoomStore store, CatalogCache catalog, IOptions<QueueOptions> options, TimeProvider clock, ILogger<QueueEventsHub> logger)
     : BackgroundService
 {
     private readonly WaitingRoomStore _store = store;
+    private readonly CatalogCache _catalog = catalog;
     private readonly QueueOptions _options = options.Value;
     private readonly TimeProvider _clock = clock;
     private readonly ILogger _logger = logger;
@@ -243,10 +245,11 @@ public sealed class QueueEventsHub(WaitingRoomStore store, IOptions<QueueOptions
             {
                 var settings = hub._options;
                 var states = await hub._store.StatusManyAsync(concertId, tokens, hub._clock.GetUtcNow(), settings);
+                var opensAt = states.Any(s => s.Status == QueueStatus.PreQueue) ? (await hub._catalog.GetAsync()).SaleOpensAt(concertId) : null;
                 var byToken = new Dictionary<Guid, QueueStatusResponse>(tokens.Count);
                 for (var i = 0; i < tokens.Count; i++)
                 {
-                    byToken[tokens[i]] = QueueStatusResponse.Of(states[i], settings);
+                    byToken[tokens[i]] = QueueStatusResponse.Of(states[i], settings, opensAt);
                 }
 
                 for (var i = 0; i < batch.Count; i++)

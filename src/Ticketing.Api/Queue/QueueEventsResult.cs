@@ -12,7 +12,7 @@ namespace Ticketing.Api.Queue;
 /// server-sent events) of one queue token's states, written as they come from <see cref="QueueEventStream"/>:
 /// <code>
 /// event: status
-/// data: {"status":"WAITING","position":41,"estimatedWaitSeconds":5,"activeUntil":null}
+/// data: {"status":"WAITING","position":41,"estimatedWaitSeconds":5,"activeUntil":null,"opensAt":null}
 ///
 /// : keep-alive
 ///

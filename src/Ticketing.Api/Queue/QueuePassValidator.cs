@@ -26,6 +26,8 @@ public sealed class QueuePassValidator(QueueTokens tokens, WaitingRoomStore stor
             QueueStatus.Active => new QueuePassCheck(pass, null),
             QueueStatus.Waiting => new QueuePassCheck(null, ApiProblems.Problem(StatusCodes.Status403Forbidden, ErrorCodes.QueueTokenNotActive,
                 "Still in the waiting room", $"{state.Position} ahead of you; poll GET /api/concerts/{concertId}/queue until ACTIVE.")),
+            QueueStatus.PreQueue => new QueuePassCheck(null, ApiProblems.Problem(StatusCodes.Status403Forbidden, ErrorCodes.QueueTokenNotActive,
+                "In the pre-queue", $"The sale has not opened; poll GET /api/concerts/{concertId}/queue until ACTIVE.")),
             _ => new QueuePassCheck(null, Expired()),
         };
     }

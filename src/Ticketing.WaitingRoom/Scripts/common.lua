@@ -2,12 +2,12 @@
 -- hashes; the concert-level keys come in KEYS: [1] waiting, [2] seen, [3] active.
 local TOKEN_PREFIX = 'wr:tok:'
 
--- The token's real status at 'now': a WAITING token not polled for abandonMs, or an ACTIVE token past
+-- The token's real status at 'now': a WAITING or PREQUEUE token not polled for abandonMs, or an ACTIVE token past
 -- its active-until, is EXPIRED even before a sweep has written that down. nil = no such token.
 local function derive_status(id, now, abandon_ms)
   local status = redis.call('HGET', TOKEN_PREFIX .. id, 'status')
   if not status then return nil end
-  if status == 'WAITING' then
+  if status == 'WAITING' or status == 'PREQUEUE' then
     local seen = redis.call('ZSCORE', KEYS[2], id)
     if not seen or now - tonumber(seen) > abandon_ms then return 'EXPIRED' end
   elseif status == 'ACTIVE' then
@@ -27,8 +27,8 @@ local function expire_token(id)
   redis.call('ZREM', KEYS[3], id)
 end
 
--- How many are ahead of a WAITING token: its rank in the line, or the whole line while its join is
--- still on its way into it.
+-- How many are ahead of a WAITING token: its rank in the line (the pre-queue's draw has negative scores, so it comes first),
+-- or the whole line while its join is still on its way into it.
 local function position_of(id)
   local rank = redis.call('ZRANK', KEYS[1], id)
   if rank then return rank end
@@ -61,6 +61,10 @@ local function token_core(id, now, abandon_ms, ttl_ms, retention_ms, touch)
   if status == 'WAITING' then
     if touch then redis.call('ZADD', KEYS[2], now, id) end
     return 'WAITING', position_of(id), 0
+  elseif status == 'PREQUEUE' then
+    -- No position before the draw: everyone in the pre-queue is equal until the sale opens.
+    if touch then redis.call('ZADD', KEYS[2], now, id) end
+    return 'PREQUEUE', 0, 0
   elseif status == 'ACTIVE' then
     local active_until = tonumber(redis.call('ZSCORE', KEYS[3], id))
     if touch then

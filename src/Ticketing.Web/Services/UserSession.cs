@@ -84,18 +84,27 @@ public static class UserSession
     /// <summary>
     /// Keeps <paramref name="token"/> as the queue token for <paramref name="concertId"/> (HttpOnly, SameSite=Lax, 1 day), and
     /// <paramref name="position"/> as the position joined at, unless one is kept already for this token (a repeated join
-    /// answers the same token with a smaller position: the progress bar keeps its start).
+    /// answers the same token with a smaller position: the progress bar keeps its start). A null position (a pre-queue join, which
+    /// has no place before the draw) keeps none; <see cref="KeepStartPosition"/> keeps the first one seen later.
     /// </summary>
-    public static void SetQueueToken(HttpContext http, Guid concertId, string token, long position)
+    public static void SetQueueToken(HttpContext http, Guid concertId, string token, long? position)
     {
-        if (QueueToken(http, concertId) != token || StartPosition(http, concertId) is null)
+        if (position is { } start && (QueueToken(http, concertId) != token || StartPosition(http, concertId) is null))
         {
-            Append(http, StartCookieName(concertId), position.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            KeepStartPosition(http, concertId, start);
+        }
+        else if (position is null && QueueToken(http, concertId) != token)
+        {
+            http.Response.Cookies.Delete(StartCookieName(concertId));
         }
 
         http.Items[CookieName(concertId)] = token;
         Append(http, CookieName(concertId), token);
     }
+
+    /// <summary>Keeps <paramref name="position"/> as where the progress bar of <paramref name="concertId"/>'s line starts.</summary>
+    public static void KeepStartPosition(HttpContext http, Guid concertId, long position) =>
+        Append(http, StartCookieName(concertId), position.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>The position the person joined <paramref name="concertId"/>'s line at, or null when not known.</summary>
     public static long? StartPosition(HttpContext http, Guid concertId) =>

@@ -41,6 +41,9 @@ public static class WaitingRoomText
         return start == 0 ? 100 : (int)Math.Round(100.0 * (start - position) / start, MidpointRounding.AwayFromZero);
     }
 
+    /// <summary>A moment as <c>ddd d MMM yyyy, HH:mm</c> UTC (invariant), e.g. the sale's opening; the page's script shows it in the person's own time zone.</summary>
+    public static string Moment(DateTimeOffset at) => at.ToUniversalTime().ToString("ddd d MMM yyyy, HH:mm", CultureInfo.InvariantCulture) + " UTC";
+
     /// <summary>A time of day as <c>HH:mm:ss</c> (24-hour, invariant).</summary>
     public static string Clock(DateTimeOffset at) => at.ToString("HH:mm:ss", CultureInfo.InvariantCulture);
 }

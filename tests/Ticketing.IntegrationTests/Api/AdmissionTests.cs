@@ -14,7 +14,8 @@ public class AdmissionTests(DefaultSystem fixture)
 {
     private const int Capacity = 10;
 
-    private static readonly Dictionary<string, string> SmallLine = new()
+    /// <summary>Active capacity and batch 10, abandonment after 5 min: who is admitted shows the line's order (also <see cref="PreQueueTests"/>).</summary>
+    internal static readonly Dictionary<string, string> SmallLine = new()
     {
         ["Ticketing__Queue__ActiveCapacity"] = Capacity.ToString(),
         ["Ticketing__Queue__AdmissionBatchSize"] = Capacity.ToString(),

@@ -158,10 +158,11 @@ public class CatalogAndHoldsTests(DefaultSystem system)
     [Fact]
     public async Task A_schedule_outside_its_booking_window_cannot_be_held()
     {
-        var concert = await TestCatalog.CreateConcertAsync(system.Postgres, bookingOpen: false);
+        // The concert is on sale (its first date is), its second date's booking opens in five days.
+        var concert = await TestCatalog.CreateConcertAsync(system.Postgres, schedules: 2, opensAt: [null, DateTimeOffset.UtcNow.AddDays(5)]);
         var user = await _api.CreateUserAsync();
         var ticket = await _api.AdmitAsync(user, concert.ConcertId);
-        (await _api.HoldAsync(user, ticket, concert.ScheduleIds[0], 5)).ShouldBeProblem(409, "BOOKING_CLOSED");
+        (await _api.HoldAsync(user, ticket, concert.ScheduleIds[1], 5)).ShouldBeProblem(409, "BOOKING_CLOSED");
     }
 
     [Fact]

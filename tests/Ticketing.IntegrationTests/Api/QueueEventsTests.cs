@@ -217,7 +217,7 @@ public class QueueEventsTests(DefaultSystem fixture)
         var (users, tickets) = await JoinInOrderAsync(system, concert.ConcertId, 1);
 
         await using var stream = await OpenAsync(system, users[0], tickets[0]);
-        (await stream.NextAsync(Soon)).ShouldBe(new StreamItem("status", """{"status":"WAITING","position":0,"estimatedWaitSeconds":60,"activeUntil":null}""", null));
+        (await stream.NextAsync(Soon)).ShouldBe(new StreamItem("status", """{"status":"WAITING","position":0,"estimatedWaitSeconds":60,"activeUntil":null,"opensAt":null}""", null));
         var started = DateTime.UtcNow;
         for (var i = 0; i < 5; i++)
         {

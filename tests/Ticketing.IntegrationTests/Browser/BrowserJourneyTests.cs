@@ -72,6 +72,32 @@ public class BrowserJourneyTests(DefaultSystem fixture, Chromium chromium) : ICl
     }
 
     [Fact]
+    public async Task A_person_who_comes_before_the_sale_opens_waits_in_the_pre_queue_and_is_taken_on_at_the_opening_without_a_click()
+    {
+        var opensAt = DateTimeOffset.UtcNow.AddSeconds(12);
+        var concert = await TestCatalog.CreateConcertAsync(fixture.Postgres, opensAt: [opensAt], title: "Browser Pre-queue");
+        await using var person = await chromium.PersonAsync(await fixture.WebAsync(),
+            nameof(A_person_who_comes_before_the_sale_opens_waits_in_the_pre_queue_and_is_taken_on_at_the_opening_without_a_click), "pia");
+        var page = person.Page;
+
+        await person.SignUpAsync();
+        await page.GotoAsync($"/Concerts/{concert.ConcertId}/Queue");
+        await page.GetByTestId("join").ClickAsync();
+        await Expect(page.GetByTestId("prequeue-text")).ToBeVisibleAsync();
+        DateTimeOffset.UtcNow.ShouldBeLessThan(opensAt, "signing up and joining took too long to see the pre-queue");
+        await Expect(page.GetByTestId("connection")).ToHaveTextAsync("live");
+        // The script shows the opening in the person's own time zone (the test browser's is UTC), without the server's " UTC".
+        await Expect(page.GetByTestId("opens-at")).Not.ToContainTextAsync("UTC");
+        await person.ScreenshotAsync("pre-queue");
+
+        // No click: at the opening the draw places the person, the line has room, and the page goes on to the dates.
+        await page.WaitForURLAsync(new Regex("/Schedules$"), new() { Timeout = (float)(opensAt - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(20)).TotalMilliseconds });
+        DateTimeOffset.UtcNow.ShouldBeGreaterThanOrEqualTo(opensAt);
+        await person.ScreenshotAsync("dates");
+        person.Errors.ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task The_position_moves_without_a_reload_while_others_are_admitted_and_the_page_moves_on_when_it_is_your_turn()
     {
         var system = await fixture.CustomAsync("browser-line", OneAtATime, withWeb: true);

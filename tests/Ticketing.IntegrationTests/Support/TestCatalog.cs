@@ -17,7 +17,12 @@ public static class TestCatalog
 
     public static long PriceOf(int seatNumber) => seatNumber <= 10 ? VipPrice : RPrice;
 
-    public static async Task<TestConcert> CreateConcertAsync(string postgres, int schedules = 1, bool bookingOpen = true, string? title = null)
+    /// <summary>
+    /// A concert with <paramref name="schedules"/> dates 30, 31, … days ahead; date i's booking opens at <paramref name="opensAt"/>[i]
+    /// when given, else a day ago (the sale is on). The concert's sale opens at the earliest: before it, joins wait in the pre-queue.
+    /// </summary>
+    public static async Task<TestConcert> CreateConcertAsync(
+        string postgres, int schedules = 1, IReadOnlyList<DateTimeOffset?>? opensAt = null, string? title = null)
     {
         await using var connection = new NpgsqlConnection(postgres);
         await connection.OpenAsync();
@@ -31,7 +36,7 @@ public static class TestCatalog
         {
             var scheduleId = Guid.NewGuid();
             var startsAt = now.AddDays(30 + i);
-            var (opens, closes) = bookingOpen ? (now.AddDays(-1), startsAt.AddDays(-1)) : (now.AddDays(5), startsAt.AddDays(-1));
+            var (opens, closes) = (opensAt?.ElementAtOrDefault(i)?.UtcDateTime ?? now.AddDays(-1), startsAt.AddDays(-1));
             await connection.ExecuteAsync("""
                 INSERT INTO schedules (id, concert_id, starts_at, booking_opens_at, booking_closes_at)
                 VALUES (@scheduleId, @concertId, @startsAt, @opens, @closes)

@@ -74,6 +74,42 @@ public class WaitingRoomPageTests(DefaultSystem system)
     }
 
     [Fact]
+    public async Task Before_the_sale_opens_the_page_says_the_person_is_in_the_pre_queue_and_when_it_opens_and_its_stream_carries_them_on_at_the_opening()
+    {
+        var opensAt = DateTimeOffset.UtcNow.AddSeconds(8);
+        var concert = await TestCatalog.CreateConcertAsync(system.Postgres, opensAt: [opensAt], title: "Pre-queue Page");
+        var (browser, _, _) = await SignedUpBrowserAsync();
+        using var _browser = browser;
+        var queuePath = $"/Concerts/{concert.ConcertId}/Queue";
+        var page = WebUtility.HtmlDecode(await WebJourneyTests.SubmitAsync(browser, queuePath, $"{queuePath}?handler=Join", []));
+        DateTimeOffset.UtcNow.ShouldBeLessThan(opensAt, "signing up and joining took too long to see the pre-queue");
+
+        page.ShouldContain("data-status=\"PREQUEUE\"");
+        page.ShouldContain("data-testid=\"prequeue-text\">You're in the pre-queue: the sale hasn't opened yet.<");
+        page.ShouldContain($"data-testid=\"opens-at\" datetime=\"{opensAt.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}\">{opensAt.UtcDateTime.ToString("ddd d MMM yyyy, HH:mm", System.Globalization.CultureInfo.InvariantCulture)} UTC<");
+        page.ShouldContain("one random draw");
+        page.ShouldNotContain("data-testid=\"position\"");
+        page.ShouldContain($"data-events-url=\"/Concerts/{concert.ConcertId}/Queue?handler=Events\"");
+
+        // The relayed stream says PREQUEUE with the opening, then — no poll needed — the draw's outcome: admitted at once here
+        // (the default active set has room), possibly through a moment as WAITING.
+        await using var stream = await EventStream.OpenAsync(browser, new HttpRequestMessage(HttpMethod.Get, $"{queuePath}?handler=Events"));
+        var first = await stream.NextStatusAsync(Soon);
+        first.Status.ShouldBe("PREQUEUE");
+        first.OpensAt.ShouldNotBeNull().ShouldBe(opensAt, TimeSpan.FromSeconds(1));
+        var next = await stream.NextStatusAsync(opensAt - DateTimeOffset.UtcNow + Soon);
+        if (next.Status == "WAITING")
+        {
+            next = await stream.NextStatusAsync(Soon);
+        }
+
+        next.Status.ShouldBe("ACTIVE");
+        DateTimeOffset.UtcNow.ShouldBeGreaterThanOrEqualTo(opensAt);
+        await stream.ShouldEndAsync(Soon);
+        (await browser.GetStringAsync(queuePath)).ShouldContain("data-testid=\"schedules\"");
+    }
+
+    [Fact]
     public async Task The_stream_handler_answers_204_without_a_pass_and_passes_the_Apis_problem_on_for_an_ended_one()
     {
         var concert = await TestCatalog.CreateConcertAsync(system.Postgres);

@@ -10,7 +10,11 @@ public class QueueKeysTests
     [Fact]
     public void Concert_keys_share_the_concert_prefix_and_differ_by_role()
     {
-        var keys = new[] { QueueKeys.Waiting(Concert), QueueKeys.Seen(Concert), QueueKeys.Active(Concert), QueueKeys.User(Concert, User) };
+        var keys = new[]
+        {
+            QueueKeys.Waiting(Concert), QueueKeys.Seen(Concert), QueueKeys.Active(Concert), QueueKeys.User(Concert, User),
+            QueueKeys.Opens(Concert), QueueKeys.Draw(Concert), QueueKeys.Drawn(Concert),
+        };
         keys.ShouldAllBe(k => k.StartsWith("wr:11111111222233334444555555555555:"));
         keys.Distinct().Count().ShouldBe(keys.Length);
         QueueKeys.Active(Concert).ShouldBe("wr:11111111222233334444555555555555:active");

@@ -34,4 +34,8 @@ public class WaitingRoomTextTests
     [InlineData(2L, 3L, 0)]
     public void Progress_is_the_share_of_those_ahead_at_the_join_who_are_no_longer_ahead(long? start, long position, int percent) =>
         WaitingRoomText.Progress(start, position).ShouldBe(percent);
+
+    [Fact]
+    public void The_sales_opening_is_told_in_UTC_with_its_weekday_whatever_the_offset_it_comes_with() =>
+        WaitingRoomText.Moment(new DateTimeOffset(2026, 12, 24, 19, 30, 0, TimeSpan.FromHours(9))).ShouldBe("Thu 24 Dec 2026, 10:30 UTC");
 }

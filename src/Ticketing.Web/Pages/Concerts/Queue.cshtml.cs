@@ -5,8 +5,8 @@ using Ticketing.Web.Services;
 namespace Ticketing.Web.Pages.Concerts;
 
 /// <summary>
-/// The concert's waiting room: join the line (<c>POST …/queue</c>), watch the position move and go on to the schedules once
-/// ACTIVE. The page listens to the <c>Events</c> handler with <c>EventSource</c> (the Api's live stream, relayed by
+/// The concert's waiting room: join the line (<c>POST …/queue</c>) — or, before the sale opens, the pre-queue, which the page
+/// explains — watch the position move and go on to the schedules once ACTIVE. The page listens to the <c>Events</c> handler with <c>EventSource</c> (the Api's live stream, relayed by
 /// <see cref="QueueEventsRelay"/>; the open stream is also the heartbeat), and falls back to polling the <c>Status</c> handler
 /// every 2 s when the browser has no <c>EventSource</c> or the stream keeps failing (wwwroot/js/waiting-room.js).
 /// </summary>
@@ -57,7 +57,14 @@ public class QueueModel(ITicketingApi api) : TicketingPageModel
         State = result.Content;
         UpdatedAt = DateTimeOffset.UtcNow;
         StartPosition = UserSession.StartPosition(HttpContext, ConcertId);
-        if (State!.Status == ApiContract.QueueStatus.Expired)
+        if (State!.Status == ApiContract.QueueStatus.Waiting && StartPosition is null)
+        {
+            // Out of the pre-queue: the place the draw gave is where the progress bar starts.
+            UserSession.KeepStartPosition(HttpContext, ConcertId, State.Position);
+            StartPosition = State.Position;
+        }
+
+        if (State.Status == ApiContract.QueueStatus.Expired)
         {
             UserSession.ClearQueueToken(HttpContext, ConcertId);
         }
@@ -74,7 +81,8 @@ public class QueueModel(ITicketingApi api) : TicketingPageModel
             return await HandleProblemAsync(problem) ?? Page();
         }
 
-        UserSession.SetQueueToken(HttpContext, ConcertId, result.Content!.QueueToken, result.Content.Position);
+        UserSession.SetQueueToken(HttpContext, ConcertId, result.Content!.QueueToken,
+            result.Content.Status == ApiContract.QueueStatus.PreQueue ? null : result.Content.Position);
         return RedirectToPage(new { concertId = ConcertId });
     }
 

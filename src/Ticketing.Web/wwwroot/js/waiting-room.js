@@ -5,13 +5,20 @@
 // 2 s instead. The words and numbers match Services/WaitingRoomText.cs, which renders the first paint.
 (function () {
   'use strict';
-  const box = document.querySelector('[data-testid=queue][data-status=WAITING]');
+  // In line (WAITING) or in the pre-queue before the sale opens (PREQUEUE: no position yet; the page reloads when the draw
+  // places the person, and shows the sale's opening in their own time zone).
+  const box = document.querySelector('[data-testid=queue][data-status=WAITING], [data-testid=queue][data-status=PREQUEUE]');
   if (!box) return;
+  const shown = box.dataset.status;
 
   const $ = (id) => box.querySelector(`[data-testid=${id}]`);
   const position = $('position'), aheadLabel = $('ahead-label'), eta = $('eta'), updated = $('last-updated'), connection = $('connection');
-  const progress = $('progress'), progressFill = progress.querySelector('.progress-fill rect');
+  const progress = $('progress'), progressFill = progress && progress.querySelector('.progress-fill rect');
   const start = Number(box.dataset.startPosition);
+  const opensAt = $('opens-at');
+  if (opensAt) {
+    opensAt.textContent = new Date(opensAt.dateTime).toLocaleString([], { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hour12: false });
+  }
 
   const aheadOfYou = (n) => (n === 1 ? 'person ahead of you' : 'people ahead of you');
   const wait = (seconds) => {
@@ -42,10 +49,14 @@
       location.assign(box.dataset.admittedUrl);
       return;
     }
-    if (state.status !== 'WAITING') {
-      // EXPIRED, no pass any more, or an error: the page itself says what happened and offers to join again.
+    if (state.status !== shown) {
+      // Drawn out of the pre-queue, EXPIRED, no pass any more, or an error: the page itself says what happened.
       done = true;
       location.reload();
+      return;
+    }
+    if (shown === 'PREQUEUE') {
+      stamp(new Date());
       return;
     }
     // Only a changed number is written, so the live region announces moves, not every update.
@@ -81,7 +92,7 @@
   source.addEventListener('status', (event) => {
     failures = 0;
     const state = JSON.parse(event.data);
-    if (state.status !== 'WAITING') source.close();
+    if (state.status !== shown) source.close();
     show(state);
   });
   source.addEventListener('error', () => {
