@@ -126,7 +126,7 @@ public static class QueueEndpoints
         var now = clock.GetUtcNow();
         var newTokenId = Guid.NewGuid();
         var opensAt = (await catalog.GetAsync(http.RequestAborted)).SaleOpensAt(concertId);
-        var reservation = await store.JoinAsync(concertId, userId, newTokenId, tokens.Issue(newTokenId, userId, concertId, now), now,
+        var reservation = await store.JoinAsync(concertId, userId, newTokenId, tokens.Issue(newTokenId, userId, concertId, now, opensAt), now,
             options.Value.AbandonAfter, opensAt);
 
         QueueTokenState state;

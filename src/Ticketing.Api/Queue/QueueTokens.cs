@@ -29,15 +29,18 @@ public sealed class QueueTokens(TokenSigning signing)
     /// <summary>Claim that carries the concert id.</summary>
     public const string ConcertClaim = "concert";
 
-    /// <summary>Signs a queue token valid for <see cref="QueueOptions.TokenRetention"/> from <paramref name="now"/>.</summary>
-    public string Issue(Guid tokenId, Guid userId, Guid concertId, DateTimeOffset now) =>
+    /// <summary>
+    /// Signs a queue token valid for <see cref="QueueOptions.TokenRetention"/> from <paramref name="now"/>, or from
+    /// <paramref name="opensAt"/> when the sale opens later (a pre-queue join keeps a valid pass until a day past the opening).
+    /// </summary>
+    public string Issue(Guid tokenId, Guid userId, Guid concertId, DateTimeOffset now, DateTimeOffset? opensAt = null) =>
         signing.Create(TokenSigning.QueueAudience,
             [
                 new Claim(JwtRegisteredClaimNames.Jti, tokenId.ToString()),
                 new Claim(JwtRegisteredClaimNames.Sub, userId.ToString()),
                 new Claim(ConcertClaim, concertId.ToString()),
             ],
-            now, now + QueueOptions.TokenRetention);
+            now, (opensAt > now ? opensAt.Value : now) + QueueOptions.TokenRetention);
 
     /// <summary>Validates <paramref name="token"/> and reads its claims; <see cref="QueuePass"/> is set only when <see cref="QueueTokenReadStatus.Valid"/>.</summary>
     public async Task<(QueueTokenReadStatus Status, QueuePass? Pass)> ReadAsync(string? token)

@@ -65,7 +65,9 @@ for i = 9, #ARGV do
   local id = ARGV[i]
   local status = derive_status(id, now, abandon_ms)
   if status == 'PREQUEUE' then
-    opens_at = tonumber(redis.call('GET', KEYS[6]) or '0')
+    -- An opening nobody recorded (its key lost with Redis's data) is taken as now: the pre-queue is drawn at once rather than
+    -- holding the line for ever.
+    opens_at = tonumber(redis.call('GET', KEYS[6]) or now)
     break
   elseif status == 'WAITING' then
     if free <= 0 or admitted >= batch then break end

@@ -13,17 +13,19 @@ if existing then
   expire_token(existing)
 end
 local status = 'WAITING'
+-- What a join keeps (the token's record, the user's one place) lasts a retention past the opening, however early it came.
+local keep = math.max(opens_at - now, 0) + tonumber(ARGV[7])
 if redis.call('EXISTS', KEYS[5]) == 0 then
   if now < opens_at then status = 'PREQUEUE' end
   -- The QueueWorker draws when the opening comes (admit.lua reads it); each join brings the catalog's latest, so a moved
   -- opening moves the draw (once the concert has a pre-queue at all).
   if opens_at > 0 and (status == 'PREQUEUE' or redis.call('EXISTS', KEYS[6]) == 1) then
-    redis.call('SET', KEYS[6], opens_at, 'PX', ARGV[7])
+    redis.call('SET', KEYS[6], opens_at, 'PX', keep)
   end
 end
 local key = TOKEN_PREFIX .. ARGV[1]
 redis.call('HSET', key, 'user', ARGV[3], 'concert', ARGV[4], 'status', status, 'jwt', ARGV[2], 'joinedAt', ARGV[5])
-redis.call('PEXPIRE', key, ARGV[7])
-redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[7])
+redis.call('PEXPIRE', key, keep)
+redis.call('SET', KEYS[4], ARGV[1], 'PX', keep)
 redis.call('ZADD', KEYS[2], now, ARGV[1])
 return {1, ARGV[1], ARGV[2]}

@@ -109,6 +109,25 @@ public class PreQueueTests(DefaultSystem fixture)
         (await api.As(await api.OrganiserAsync("organiser-b")).GetDrawAsync(show.ConcertId)).ShouldBeProblem(404, "CONCERT_NOT_FOUND");
     }
 
+    [Fact]
+    public async Task A_join_days_before_the_opening_keeps_its_pass_and_its_one_place_until_a_day_past_the_opening()
+    {
+        var system = await fixture.CustomAsync("small-line", AdmissionTests.SmallLine);
+        var api = system.Driver;
+        var opensAt = DateTimeOffset.UtcNow.AddDays(3);
+        var concert = await TestCatalog.CreateConcertAsync(system.Postgres, opensAt: [opensAt]);
+        var user = await api.CreateUserAsync();
+
+        var ticket = await api.JoinAsync(user, concert.ConcertId);
+        ticket.Status.ShouldBe(ApiContract.QueueStatus.PreQueue);
+        var pass = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(ticket.Token);
+        new DateTimeOffset(pass.ValidTo, TimeSpan.Zero).ShouldBe(opensAt.AddDays(1), TimeSpan.FromSeconds(5));
+        using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(system.Redis);
+        var placeKept = await redis.GetDatabase().KeyTimeToLiveAsync($"wr:{concert.ConcertId:N}:user:{user.UserId:N}");
+        placeKept.ShouldNotBeNull().ShouldBeGreaterThan(TimeSpan.FromDays(3.9));
+        (await api.JoinAsync(user, concert.ConcertId, HttpStatusCode.OK)).Token.ShouldBe(ticket.Token);
+    }
+
     // Polls until exactly 'admitted' of the drawn (minus those who left) are ACTIVE, then checks every drawn status against its rank.
     private static async Task ShouldFollowTheDrawAsync(ApiDriver api, TestUser[] users, List<QueueTicket> tickets, Dictionary<Guid, int> rank,
         int admitted, int left = 0)
