@@ -138,6 +138,7 @@ public static class ApiContract
         public const string QueueTokenWrongConcert = "QUEUE_TOKEN_WRONG_CONCERT";
         public const string TooManyStreams = "TOO_MANY_STREAMS";
         public const string ConcertNotFound = "CONCERT_NOT_FOUND";
+        public const string DrawNotFound = "DRAW_NOT_FOUND";
         public const string ScheduleNotFound = "SCHEDULE_NOT_FOUND";
 
         public const string SeatUnavailable = "SEAT_UNAVAILABLE";

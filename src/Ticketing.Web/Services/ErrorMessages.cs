@@ -30,6 +30,7 @@ public static class ErrorMessages
         [ErrorCodes.QueueTokenExpired] = "Your turn has ended (you were away too long, left, or already paid). Join the line again to book more.",
         [ErrorCodes.QueueTokenWrongConcert] = "Your pass is for a different concert. Join this concert's line first.",
         [ErrorCodes.ConcertNotFound] = "We couldn't find that concert.",
+        [ErrorCodes.DrawNotFound] = "This concert has no pre-queue draw yet: it is made when the sale opens, if anyone joined before.",
         [ErrorCodes.ScheduleNotFound] = "We couldn't find that date.",
         [ErrorCodes.SeatUnavailable] = "Someone else is holding or has bought this seat. Pick another one.",
         [ErrorCodes.SeatNotFound] = "That seat doesn't exist.",
