@@ -38,6 +38,22 @@ else
   echo "==> apt: ${packages[*]} already installed"
 fi
 
+# Node.js and npm run the OpenAPI linter (tools/openapi, Redocly CLI) that the tests apply to the Api's document. Debian's
+# packages when there is no npm at all; a Node.js that brings its own npm (e.g. NodeSource's) is used as it is.
+if ! command -v npm >/dev/null; then
+  echo "==> apt: installing nodejs npm"
+  sudo_cmd=()
+  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+# Installed again only when the lock file changed since the last install (a copy of it is kept in node_modules).
+if ! cmp -s tools/openapi/package-lock.json tools/openapi/node_modules/.installed-lock.json; then
+  echo "==> npm ci (tools/openapi: the OpenAPI linter)"
+  npm ci --prefix tools/openapi --no-audit --no-fund --loglevel=error
+  cp tools/openapi/package-lock.json tools/openapi/node_modules/.installed-lock.json
+fi
+
 command -v dotnet >/dev/null || { echo "error: the .NET SDK (dotnet) is not on PATH; see README" >&2; exit 1; }
 
 echo "==> dotnet build ($CONFIGURATION)"

@@ -27,7 +27,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddApiJson();
 builder.Services.AddApiProblemDetails();
 builder.Services.AddTicketingAuth();
-builder.Services.AddOpenApi();
+builder.Services.AddApiOpenApi();
 builder.Services.AddApiRateLimits(builder.Configuration);
 builder.Services.AddSingleton<DevCatalogSeeder>();
 

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -21,6 +22,7 @@ public sealed record ChargeRequest([property: System.Text.Json.Serialization.Jso
 public sealed class BalanceHistoryEntry
 {
     /// <summary><c>CHARGE</c>, <c>PAYMENT</c> or <c>REFUND</c>.</summary>
+    [AllowedValues("CHARGE", "PAYMENT", "REFUND")]
     public string Kind { get; init; } = "";
 
     /// <summary>Points moved, always positive; the kind says the direction.</summary>
@@ -51,13 +53,13 @@ public static class BalanceEndpoints
     public static IEndpointRouteBuilder MapBalanceEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/balance").WithTags("Balance").RequireAuthorization();
-        group.MapGet("/", Get).WithSummary("Current balance");
-        group.MapPost("/charges", Charge).WithSummary("Top up points").RequireRateLimiting(RateLimits.Charge)
+        group.MapGet("", Get).WithName("GetBalance").WithSummary("Current balance in points").WithDescription("The caller's balance, in points.");
+        group.MapPost("/charges", Charge).WithName("TopUpBalance").WithSummary("Top up points").WithDescription("Adds amount points and writes a CHARGE history row, atomically; 200 with the new balance. 400 INVALID_AMOUNT unless amount is a whole number from 1 to the maximum (10,000,000 by default).").RequireRateLimiting(RateLimits.Charge).TakesIdempotencyKey()
             .Produces<BalanceView>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        group.MapGet("/history", History).WithSummary("Balance history, newest first").ProducesProblem(StatusCodes.Status400BadRequest);
+        group.MapGet("/history", History).WithName("ListBalanceHistory").WithSummary("Balance history, newest first").WithDescription("The caller's CHARGE, PAYMENT and REFUND rows, newest first; limit 1–1000 (default 100), else 400 INVALID_REQUEST.").ProducesProblem(StatusCodes.Status400BadRequest);
         return app;
     }
 

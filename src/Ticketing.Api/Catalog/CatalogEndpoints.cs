@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ticketing.Api.Auth;
 using Ticketing.Api.Holds;
@@ -27,7 +28,7 @@ public sealed record ScheduleSummary(Guid ScheduleId, DateTimeOffset StartsAt, D
 /// <param name="Grade">Seat grade, e.g. <c>VIP</c>.</param>
 /// <param name="Price">Price in points.</param>
 /// <param name="Status"><c>AVAILABLE</c>, <c>HELD</c> or <c>SOLD</c>.</param>
-public sealed record SeatView(int SeatNumber, string Grade, long Price, string Status);
+public sealed record SeatView(int SeatNumber, string Grade, long Price, [property: AllowedValues(SeatStatus.Available, SeatStatus.Held, SeatStatus.Sold)] string Status);
 
 /// <summary>Seat statuses as the API spells them.</summary>
 public static class SeatStatus
@@ -69,10 +70,10 @@ public static class CatalogEndpoints
     public static IEndpointRouteBuilder MapCatalogEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api").WithTags("Catalog");
-        group.MapGet("/concerts", ListConcerts).AllowAnonymous().CacheOutput(ConcertListPolicy).WithSummary("List concerts");
-        group.MapGet("/concerts/{concertId:guid}/schedules", ListSchedules).RequireAuthorization().WithSummary("[active] Bookable schedules of a concert")
+        group.MapGet("/concerts", ListConcerts).AllowAnonymous().CacheOutput(ConcertListPolicy).WithName("ListConcerts").WithSummary("List concerts").WithDescription("Every concert, by title. No sign-in needed.");
+        group.MapGet("/concerts/{concertId:guid}/schedules", ListSchedules).RequireAuthorization().WithName("ListSchedules").WithSummary("Dates of a concert open for booking [active]").WithDescription("The concert's dates whose booking window is open and that have seats left, by show time. 404 CONCERT_NOT_FOUND.").TakesQueuePass(active: true)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/schedules/{scheduleId:guid}/seats", ListSeats).RequireAuthorization().WithSummary("[active] Seats 1..50 of a schedule")
+        group.MapGet("/schedules/{scheduleId:guid}/seats", ListSeats).RequireAuthorization().WithName("ListSeats").WithSummary("Seats 1–50 of a date with their grade, price and status [active]").WithDescription("Every seat of the date with its grade, price in points and status (AVAILABLE, HELD or SOLD). 404 SCHEDULE_NOT_FOUND.").TakesQueuePass(active: true)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }

@@ -42,11 +42,11 @@ public static class HoldsEndpoints
     public static IEndpointRouteBuilder MapHoldsEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/holds").WithTags("Holds").RequireAuthorization();
-        group.MapPost("/", Create).WithSummary("[active] Hold a seat").RequireRateLimiting(RateLimits.Hold)
+        group.MapPost("", Create).WithName("HoldSeat").WithSummary("Hold a seat for a few minutes [active]").WithDescription("Holds the seat for the caller for the hold duration (5 min by default): one winner per seat, everyone else 409 SEAT_UNAVAILABLE until it is released, paid or runs out. At most 4 live holds per date and per concert (409 HOLD_LIMIT_REACHED); a seat you released or let run out is yours to take again only after a cool-down (409 SEAT_UNAVAILABLE meanwhile). 404 SEAT_NOT_FOUND (no such seat or date), 409 BOOKING_CLOSED (outside the booking window or the show is cancelled).").RequireRateLimiting(RateLimits.Hold).TakesQueuePass(active: true)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapGet("/{holdId:guid}", Get).WithSummary("Read a live hold").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapDelete("/{holdId:guid}", Release).WithSummary("Release a hold").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{holdId:guid}", Get).WithName("GetHold").WithSummary("Read a live hold").WithDescription("The caller's hold while it is live. 404 HOLD_NOT_FOUND for an unknown, someone else's, expired, paid or released hold.").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapDelete("/{holdId:guid}", Release).WithName("ReleaseHold").WithSummary("Release a hold").WithDescription("Gives the seat back at once. 204; 404 HOLD_NOT_FOUND when the caller has no such live hold.").ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

@@ -17,6 +17,8 @@ public static class ApiJson
     /// <summary>Applies the Api's settings to <paramref name="options"/>.</summary>
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
+        // A number is a JSON number: "5" for a seat is a wrong type (400), as API.md says, and the OpenAPI document says integer.
+        options.NumberHandling = JsonNumberHandling.Strict;
         options.Converters.Add(new UtcDateTimeOffsetConverter());
         return options;
     }

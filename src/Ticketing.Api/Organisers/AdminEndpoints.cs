@@ -87,18 +87,37 @@ public static class AdminEndpoints
     {
         var group = app.MapGroup("/api/admin").WithTags("Organiser").RequireAuthorization(AuthPolicies.Organiser)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
-        group.MapGet("/concerts", ListConcerts).WithName("ListMyConcerts").WithSummary("My concerts and their schedules");
-        group.MapPost("/concerts", CreateConcert).WithName("CreateConcert").WithSummary("Create a concert")
+        // Read-your-writes on this instance: after an organiser's write its own Api serves the new catalog at once (a join right
+        // after a show is created sees its opening), without waiting for the change notification the other instances get.
+        group.AddEndpointFilter(async (context, next) =>
+        {
+            var result = await next(context);
+            var http = context.HttpContext;
+            var outcome = result;
+            while (outcome is INestedHttpResult nested)
+            {
+                outcome = nested.Result;
+            }
+
+            if (!HttpMethods.IsGet(http.Request.Method) && outcome is IStatusCodeHttpResult { StatusCode: < 400 })
+            {
+                await http.RequestServices.GetRequiredService<CatalogCache>().InvalidateAsync(http.RequestAborted);
+            }
+
+            return result;
+        });
+        group.MapGet("/concerts", ListConcerts).WithName("ListMyConcerts").WithSummary("My concerts and their schedules").WithDescription("The calling organiser's concerts by title, each with its dates by show time.");
+        group.MapPost("/concerts", CreateConcert).WithName("CreateConcert").WithSummary("Create a concert").WithDescription("A concert owned by the caller: title, performer and venue, each 1–200 characters without control characters (400 INVALID_REQUEST). 201.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
-        group.MapPost("/concerts/{concertId:guid}/schedules", CreateSchedule).WithName("CreateSchedule").WithSummary("Add a show with its seat map")
+        group.MapPost("/concerts/{concertId:guid}/schedules", CreateSchedule).WithName("CreateSchedule").WithSummary("Add a show with its seat map").WithDescription("A date of the caller's concert with its booking window (opens before it closes, closes no later than the show) and its seats 1–50 as grade bands covering each seat once (grade 1–16 characters, price 1–10,000,000 points). 201; 400 INVALID_BOOKING_WINDOW or INVALID_SEAT_MAP; 404 CONCERT_NOT_FOUND (unknown or another organiser's).")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPatch("/schedules/{scheduleId:guid}", ChangeBookingWindow).WithName("ChangeBookingWindow").WithSummary("Move a show's booking window")
+        group.MapPatch("/schedules/{scheduleId:guid}", ChangeBookingWindow).WithName("ChangeBookingWindow").WithSummary("Move a show's booking window").WithDescription("Moves either bound of the window; a bound the body leaves out keeps its value. 200 with the date; 400 INVALID_BOOKING_WINDOW, 404 SCHEDULE_NOT_FOUND, 409 SCHEDULE_CANCELLED.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapGet("/schedules/{scheduleId:guid}/sales", Sales).WithName("GetScheduleSales").WithSummary("How a show sells")
+        group.MapGet("/schedules/{scheduleId:guid}/sales", Sales).WithName("GetScheduleSales").WithSummary("How a show sells").WithDescription("Sold, held and available seats, cancelled reservations, revenue and refunds in points, right now. 404 SCHEDULE_NOT_FOUND.")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/schedules/{scheduleId:guid}/cancel", CancelSchedule).WithName("CancelSchedule").WithSummary("Cancel a show and refund its buyers")
+        group.MapPost("/schedules/{scheduleId:guid}/cancel", CancelSchedule).WithName("CancelSchedule").WithSummary("Cancel a show and refund its buyers").WithDescription("Takes the date off sale at once and cancels every CONFIRMED reservation of it, each refunded in full exactly once. 200 with what this call refunded (zeros when the show was already cancelled); 404 SCHEDULE_NOT_FOUND.")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/concerts/{concertId:guid}/draw", Draw).WithName("GetPreQueueDraw").WithSummary("The record of the concert's pre-queue draw")
+        group.MapGet("/concerts/{concertId:guid}/draw", Draw).WithName("GetPreQueueDraw").WithSummary("The record of the concert's pre-queue draw").WithDescription("Who joined before the sale opened and the random order they were placed in line at the opening, with when it was drawn: for an audit, kept 90 days. 404 CONCERT_NOT_FOUND; 404 DRAW_NOT_FOUND while there is none.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }

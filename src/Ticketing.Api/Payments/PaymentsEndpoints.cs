@@ -39,7 +39,8 @@ public static class PaymentsEndpoints
     /// <summary>Maps <c>POST /api/payments</c>.</summary>
     public static IEndpointRouteBuilder MapPaymentsEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/payments", Pay).WithTags("Payments").RequireAuthorization().WithSummary("[active] Pay a hold").RequireRateLimiting(RateLimits.Payment)
+        app.MapPost("/api/payments", Pay).WithTags("Payments").RequireAuthorization().WithName("PayHold").WithSummary("Pay a hold with points [active]").WithDescription("Debits the seat's price from the balance and confirms the reservation, in one transaction. 201 with the reservation and the new balance; 402 INSUFFICIENT_BALANCE (the hold is kept: top up and pay again), 410 HOLD_EXPIRED (nothing debited), 404 HOLD_NOT_FOUND, 409 SEAT_ALREADY_SOLD or BOOKING_CLOSED (nothing debited). Once the caller holds no other seat of the concert the queue token ends (EXPIRED).").RequireRateLimiting(RateLimits.Payment)
+            .TakesQueuePass(active: true).TakesIdempotencyKey()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .Produces<PaymentConfirmed>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status402PaymentRequired)

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Confluent.Kafka;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,8 @@ namespace Ticketing.Api.Queue;
 /// <param name="EstimatedWaitSeconds">Seconds until admission (see <see cref="WaitEstimate"/>; 0 unless WAITING).</param>
 /// <param name="ActiveUntil">When an ACTIVE token expires without further requests (UTC); null otherwise.</param>
 /// <param name="OpensAt">When PREQUEUE: the sale's opening (UTC), when the pre-queue is drawn; null otherwise.</param>
-public sealed record JoinQueueResponse(string QueueToken, string Status, long Position, long EstimatedWaitSeconds, DateTimeOffset? ActiveUntil,
+public sealed record JoinQueueResponse(string QueueToken,
+    [property: AllowedValues(QueueStatusResponse.PreQueue, QueueStatusResponse.Waiting, QueueStatusResponse.Active, QueueStatusResponse.Expired)] string Status, long Position, long EstimatedWaitSeconds, DateTimeOffset? ActiveUntil,
     DateTimeOffset? OpensAt);
 
 /// <summary>Answer of <c>GET /api/concerts/{concertId}/queue</c>.</summary>
@@ -25,7 +27,8 @@ public sealed record JoinQueueResponse(string QueueToken, string Status, long Po
 /// <param name="EstimatedWaitSeconds">Seconds until admission (0 unless WAITING).</param>
 /// <param name="ActiveUntil">When an ACTIVE token expires without further requests (UTC); null otherwise.</param>
 /// <param name="OpensAt">When PREQUEUE: the sale's opening (UTC), when the pre-queue is drawn; null otherwise.</param>
-public sealed record QueueStatusResponse(string Status, long Position, long EstimatedWaitSeconds, DateTimeOffset? ActiveUntil, DateTimeOffset? OpensAt = null)
+public sealed record QueueStatusResponse(
+    [property: AllowedValues(QueueStatusResponse.PreQueue, QueueStatusResponse.Waiting, QueueStatusResponse.Active, QueueStatusResponse.Expired)] string Status, long Position, long EstimatedWaitSeconds, DateTimeOffset? ActiveUntil, DateTimeOffset? OpensAt = null)
 {
     /// <summary>
     /// <c>status</c> of a token that joined before the sale opened (API.md "Limits, challenges and the pre-queue"): no position
@@ -84,24 +87,48 @@ public static class QueueEndpoints
     public static IEndpointRouteBuilder MapQueueEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/concerts/{concertId:guid}/queue").WithTags("Waiting room").RequireAuthorization();
-        group.MapPost("/", Join).WithSummary("Join the concert's waiting room (same token again while it is live)").RequireRateLimiting(RateLimits.Join)
+        group.MapPost("", Join).WithName("JoinQueue").WithSummary("Join the concert's waiting room (the same token again while it is live)").WithDescription("201 with a new queue token, or 200 with the caller's live token for the concert: one place in line per person. Before the concert's sale opens the token is PREQUEUE (no position; opensAt says when the pre-queue is drawn at random); from then on WAITING in arrival order, until the waiting room admits it (ACTIVE). Send the token as X-Queue-Token. 404 CONCERT_NOT_FOUND; 503 when the join could not be recorded (nothing is kept: retry).").RequireRateLimiting(RateLimits.Join)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .RequireChallenge();
-        group.MapGet("/", Status).WithSummary("Position, status and heartbeat of a queue token").RequireRateLimiting(RateLimits.Poll)
+        group.MapGet("", Status).WithName("GetQueueStatus").WithSummary("Status and place in line of a queue token (also its heartbeat)").WithDescription("status, position (how many are ahead), estimatedWaitSeconds, activeUntil and opensAt. Each call keeps the place: a PREQUEUE or WAITING token not polled (nor streamed) for the abandonment timeout (1 min by default) loses it; an ACTIVE token lapses after its inactivity TTL and at most its max lifetime after admission. An ended token answers 200 EXPIRED.").RequireRateLimiting(RateLimits.Poll)
+            .TakesQueuePass(active: false)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
-        group.MapGet("/events", Events).WithSummary("Live status stream of a queue token (server-sent events)").RequireRateLimiting(RateLimits.Poll)
+        group.MapGet("/events", Events).WithName("StreamQueueStatus").WithSummary("Live status stream of a queue token (server-sent events)").RequireRateLimiting(RateLimits.Poll)
+            .TakesQueuePass(active: false, inQuery: true)
             .WithDescription(
-                "text/event-stream (seed 000: Redis pub/sub → SSE). An `event: status` whose data is the polling route's JSON "
-                + "({status, position, estimatedWaitSeconds, activeUntil}) comes at once and again whenever it changes; a `: keep-alive` "
-                + "comment comes every StreamKeepAliveInterval (15 s). The stream ends after the ACTIVE or EXPIRED event. While it is "
-                + "open it is the token's heartbeat. The queue token comes in X-Queue-Token or, for EventSource, the query parameter "
-                + "queueToken. Token problems are answered before the stream starts, as on the polling route; a token that has already "
-                + "ended is 401 QUEUE_TOKEN_EXPIRED (an EventSource then stops instead of reconnecting).")
+                "A text/event-stream (server-sent events) of the token's state. Each `event: status` carries, in `data`, the JSON of GET "
+                + "/api/concerts/{concertId}/queue ({status, position, estimatedWaitSeconds, activeUntil, opensAt}); one comes at once and another "
+                + "whenever the state changes, and a `: keep-alive` comment comes every 15 s of quiet. The stream ends after the ACTIVE or "
+                + "EXPIRED event. While it is open it keeps the token's place, as polling does. The queue token comes in X-Queue-Token or, for "
+                + "a browser's EventSource, in the queueToken query parameter. Token errors come before the stream starts, as problem+json; "
+                + "a token that has already ended is 401 QUEUE_TOKEN_EXPIRED (so an EventSource stops instead of reconnecting); a third open "
+                + "stream of one token is 409 TOO_MANY_STREAMS.")
             .Produces<QueueStatusResponse>(StatusCodes.Status200OK, QueueEventsResult.ContentType)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                // The body is a stream of text events, not one JSON document: said as such, with the JSON each event carries named.
+                if (operation.Responses?.GetValueOrDefault("200") is Microsoft.OpenApi.OpenApiResponse ok && ok.Content is { } content)
+                {
+                    ok.Description = "The stream: `event: status` + `data: <the JSON of GET /api/concerts/{concertId}/queue>` at once and on every change; `: keep-alive` comments.";
+                    content[QueueEventsResult.ContentType] = new Microsoft.OpenApi.OpenApiMediaType
+                    {
+                        Schema = new Microsoft.OpenApi.OpenApiSchema
+                        {
+                            Type = Microsoft.OpenApi.JsonSchemaType.String,
+                            Description = "text/event-stream (HTML standard, server-sent events); each event's data is a QueueStatusResponse.",
+                        },
+                        Example = System.Text.Json.Nodes.JsonValue.Create(
+                            "event: status\ndata: {\"status\":\"WAITING\",\"position\":41,\"estimatedWaitSeconds\":5,\"activeUntil\":null,\"opensAt\":null}\n\n: keep-alive\n\n"),
+                    };
+                }
+
+                return Task.CompletedTask;
+            })
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        group.MapDelete("/", Leave).WithSummary("Leave the line or give the active slot back")
+        group.MapDelete("", Leave).WithName("LeaveQueue").WithSummary("Leave the line, or give the active place back").WithDescription("204, also when the token had already ended. The place goes to the next person in line.").TakesQueuePass(active: false)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         return app;
     }

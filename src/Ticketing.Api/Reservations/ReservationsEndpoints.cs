@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -32,6 +33,7 @@ public sealed class ReservationView
     public long Price { get; init; }
 
     /// <summary><c>CONFIRMED</c> or <c>CANCELLED</c>.</summary>
+    [AllowedValues(Reservation.Confirmed, Reservation.Cancelled)]
     public string Status { get; init; } = "";
 
     /// <summary>When it was paid (UTC).</summary>
@@ -49,7 +51,7 @@ public sealed class ReservationView
 /// <param name="Status"><c>CANCELLED</c>.</param>
 /// <param name="Refund">Points given back (the full price).</param>
 /// <param name="Balance">The caller's balance after the refund, in points.</param>
-public sealed record ReservationCancelled(Guid ReservationId, string Status, long Refund, long Balance);
+public sealed record ReservationCancelled(Guid ReservationId, [property: AllowedValues(Reservation.Cancelled)] string Status, long Refund, long Balance);
 
 /// <summary>The caller's reservations and their cancellation (API.md "Reservations").</summary>
 public static class ReservationsEndpoints
@@ -65,8 +67,8 @@ public static class ReservationsEndpoints
     public static IEndpointRouteBuilder MapReservationsEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/reservations").WithTags("Reservations").RequireAuthorization();
-        group.MapGet("/", List).WithName("ListReservations").WithSummary("My reservations").ProducesProblem(StatusCodes.Status401Unauthorized);
-        group.MapPost("/{reservationId:guid}/cancel", Cancel).WithName("CancelReservation").WithSummary("Cancel a reservation and get the points back")
+        group.MapGet("", List).WithName("ListReservations").WithSummary("My reservations").WithDescription("The caller's reservations, CONFIRMED and CANCELLED, newest payment first.").ProducesProblem(StatusCodes.Status401Unauthorized);
+        group.MapPost("/{reservationId:guid}/cancel", Cancel).WithName("CancelReservation").WithSummary("Cancel a reservation and get the points back").WithDescription("While the date's booking window is open: the reservation becomes CANCELLED, the full price goes back to the balance (a REFUND history row) and the seat is on sale again. 404 RESERVATION_NOT_FOUND (unknown or someone else's), 409 RESERVATION_ALREADY_CANCELLED, 409 CANCELLATION_CLOSED.").TakesIdempotencyKey()
             .Produces<ReservationCancelled>()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)

@@ -59,12 +59,12 @@ public static class UsersEndpoints
     /// <summary>Maps <c>POST /api/users</c>, <c>POST /api/auth/token</c> and <c>GET /api/users/me</c>.</summary>
     public static IEndpointRouteBuilder MapUsersEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/users", SignUp).WithTags("Users").WithName("SignUp").WithSummary("Sign up").RequireRateLimiting(RateLimits.SignUp)
+        app.MapPost("/api/users", SignUp).WithTags("Users").WithName("SignUp").WithSummary("Sign up").WithDescription("Creates an account with a zero balance. The name is 3–32 letters, digits, '.', '_' or '-', unique whatever the case; the password 8–128 characters, not the name, and not among the most common passwords. 400 INVALID_NAME or WEAK_PASSWORD, 409 NAME_TAKEN; 403 CHALLENGE_REQUIRED / CHALLENGE_INVALID while the join challenge is on.").RequireRateLimiting(RateLimits.SignUp)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
             .RequireChallenge();
-        app.MapPost("/api/auth/token", SignIn).WithTags("Users").WithName("SignIn").WithSummary("Get an access token").RequireRateLimiting(RateLimits.SignIn)
+        app.MapPost("/api/auth/token", SignIn).WithTags("Users").WithName("SignIn").WithSummary("Get an access token").WithDescription("Exchanges a name and password for an access token (a JWT valid 1 h) to send as Authorization: Bearer. 401 BAD_CREDENTIALS whichever of the two is wrong; after 5 wrong passwords for a name, 429 RATE_LIMITED with Retry-After, doubling up to 15 min.").RequireRateLimiting(RateLimits.SignIn)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
-        app.MapGet("/api/users/me", Me).WithTags("Users").WithName("GetCurrentUser").WithSummary("Who is calling")
+        app.MapGet("/api/users/me", Me).WithTags("Users").WithName("GetCurrentUser").WithSummary("Who is calling").WithDescription("The caller's id, name and roles, as their access token says (roles: organiser for accounts allowed the /api/admin routes).")
             .RequireAuthorization().ProducesProblem(StatusCodes.Status401Unauthorized);
         return app;
     }

@@ -235,9 +235,10 @@ public class QueueEventsTests(DefaultSystem fixture)
         var document = System.Text.Json.Nodes.JsonNode.Parse(await fixture.Driver.Http.GetStringAsync("/openapi/v1.json"))!;
         var get = document["paths"]!["/api/concerts/{concertId}/queue/events"]!["get"]!;
         var responses = get["responses"]!.AsObject();
-        responses.Select(r => r.Key).Order().ShouldBe(["200", "401", "403", "503"]);
+        responses.Select(r => r.Key).Order().ShouldBe(["200", "401", "403", "409", "429", "503"]);
         responses["200"]!["content"]!.AsObject().Select(c => c.Key).ShouldBe(["text/event-stream"]);
-        responses["200"]!["content"]!["text/event-stream"]!["schema"]!["$ref"]!.GetValue<string>().ShouldBe("#/components/schemas/QueueStatusResponse");
+        responses["200"]!["content"]!["text/event-stream"]!["schema"]!["type"]!.GetValue<string>().ShouldBe("string");
+        responses["200"]!["content"]!["text/event-stream"]!["example"]!.GetValue<string>().ShouldStartWith("event: status\ndata: {");
         responses["401"]!["content"]!.AsObject().Select(c => c.Key).ShouldBe(["application/problem+json"]);
         get["description"]!.GetValue<string>().ShouldContain("keep-alive");
     }
