@@ -126,7 +126,9 @@ public static class OpenApiContract
         }
         else
         {
-            AddProblem(operation, context, StatusCodes.Status401Unauthorized, "No valid access token: `UNAUTHORIZED`.");
+            AddProblem(operation, context, StatusCodes.Status401Unauthorized, metadata.OfType<QueuePassMetadata>().Any()
+                ? "No valid access token (`UNAUTHORIZED`), or the queue token is missing, forged or someone else's (`QUEUE_TOKEN_INVALID`) or expired (`QUEUE_TOKEN_EXPIRED`)."
+                : "No valid access token: `UNAUTHORIZED`.");
             if (metadata.OfType<IAuthorizeData>().Any(a => a.Policy is not null))
             {
                 AddProblem(operation, context, StatusCodes.Status403Forbidden, "Signed in, but not allowed this route: `FORBIDDEN`.");
@@ -157,8 +159,6 @@ public static class OpenApiContract
                 });
             }
 
-            AddProblem(operation, context, StatusCodes.Status401Unauthorized,
-                "No valid access token (`UNAUTHORIZED`), or the queue token is missing, forged or someone else's (`QUEUE_TOKEN_INVALID`) or expired (`QUEUE_TOKEN_EXPIRED`).");
             AddProblem(operation, context, StatusCodes.Status403Forbidden, pass.Active
                 ? "The queue token is for another concert (`QUEUE_TOKEN_WRONG_CONCERT`) or not ACTIVE yet (`QUEUE_TOKEN_NOT_ACTIVE`)."
                 : "The queue token is for another concert: `QUEUE_TOKEN_WRONG_CONCERT`.");
