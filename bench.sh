@@ -76,20 +76,55 @@ Ticketing__Auth__SigningKey=$(head -c 32 /dev/urandom | base64)
 export Ticketing__Auth__SigningKey
 A="http://127.0.0.1:$TICKETING_API_PORT"
 
-apphost_pid="" hello_pid="" streams_pid=""
+apphost_pid="" hello_pid="" streams_pid="" system_pids=()
+# The processes of the system: DCP runs detached from the AppHost, tied to it by "--monitor <pid>" in its command lines, and each
+# service it runs has a "dcp monitor-process --child <pid>" beside it. Collected once the system is up, so that the cleanup waits
+# for exactly these PIDs (and ends only them).
+collect_system_pids() {
+  local -a frontier=("$apphost_pid") next
+  local p q child
+  system_pids=()
+  while ((${#frontier[@]})); do
+    next=()
+    for p in "${frontier[@]}"; do
+      while read -r q; do [[ -n $q ]] && next+=("$q"); done < <(pgrep -f -- "--monitor $p( |$)" || true)
+    done
+    for q in "${next[@]}"; do
+      system_pids+=("$q")
+      child=$(tr '\0' ' ' <"/proc/$q/cmdline" 2>/dev/null | grep -o -- '--child [0-9]*' | cut -d' ' -f2 || true)
+      [[ -n $child ]] && system_pids+=("$child")
+    done
+    frontier=("${next[@]}")
+  done
+}
+alive() { local p; for p in "$@"; do kill -0 "$p" 2>/dev/null && echo "$p"; done; }
 cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
   [[ -n $streams_pid ]] && kill "$streams_pid" 2>/dev/null && wait "$streams_pid" 2>/dev/null
   [[ -n $hello_pid ]] && kill "$hello_pid" 2>/dev/null && wait "$hello_pid" 2>/dev/null
   if [[ -n $apphost_pid ]] && kill -0 "$apphost_pid" 2>/dev/null; then
     echo "==> stopping the system"
     kill -TERM "$apphost_pid"
     wait "$apphost_pid" 2>/dev/null || true
-    # DCP stops what it ran (the servers included) once the AppHost is gone: wait for Postgres to close before deleting its folder.
-    for _ in $(seq 1 60); do (exec 3<>"/dev/tcp/127.0.0.1/$TICKETING_POSTGRES_PORT") 2>/dev/null || break; sleep 0.5; done
+  fi
+  # DCP stops what it ran (the servers included) once the AppHost is gone, within ~20 s; what is still up after 60 s is ended.
+  local -a left
+  for _ in $(seq 1 120); do
+    mapfile -t left < <(alive "${system_pids[@]}")
+    ((${#left[@]})) || break
+    sleep 0.5
+  done
+  if ((${#left[@]})); then
+    echo "==> still running 60 s after the AppHost stopped, ended: ${left[*]}" >&2
+    kill -KILL "${left[@]}" 2>/dev/null || true
   fi
   rm -rf "$work"
+  exit "$status"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 echo "==> starting the system (log: $work/apphost.log)"
 dotnet src/Ticketing.AppHost/bin/Release/net10.0/Ticketing.AppHost.dll >"$work/apphost.log" 2>&1 &
@@ -101,6 +136,7 @@ for _ in $(seq 1 120); do
   sleep 1
 done
 grep -q "$ready" "$work/apphost.log" || { echo "error: the system was not up after 120 s" >&2; exit 1; }
+collect_system_pids
 
 password=$(jq -r '.PostgresPassword // empty' "$TICKETING_DATA_DIR/secrets.json")
 # Redis asks for its generated password (redis-cli and redis-benchmark read it from -a).
