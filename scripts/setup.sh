@@ -47,6 +47,11 @@ if ! command -v npm >/dev/null; then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends nodejs npm
 fi
+node_version=$(node --version 2>/dev/null || echo v0)
+IFS=. read -r node_major node_minor _ <<<"${node_version#v}"
+if ((node_major < 20 || (node_major == 20 && node_minor < 19))); then
+  echo "warning: Node.js $node_version is older than the 20.19 Redocly CLI needs: the OpenAPI lint test will fail (the app itself does not need Node.js)" >&2
+fi
 # Installed again only when the lock file changed since the last install (a copy of it is kept in node_modules).
 if ! cmp -s tools/openapi/package-lock.json tools/openapi/node_modules/.installed-lock.json; then
   echo "==> npm ci (tools/openapi: the OpenAPI linter)"

@@ -166,14 +166,14 @@ public class AdmissionTests(DefaultSystem fixture)
     [Fact]
     public async Task A_hold_past_its_duration_answers_410_on_payment_and_debits_nothing()
     {
-        var system = await fixture.CustomAsync("short-holds", new Dictionary<string, string> { ["Ticketing__Holds__Duration"] = "00:00:02" });
+        var system = await fixture.CustomAsync("short-holds", Browser.BrowserJourneyTests.ShortHolds, withWeb: true); // holds of 4 s
         var api = system.Driver;
         var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
         var user = await api.CreateUserAsync(initialBalance: 500_000);
         var ticket = await api.AdmitAsync(user, concert.ConcertId);
         var holdId = await api.HoldOkAsync(user, ticket, concert.ScheduleIds[0], 5);
 
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        await Task.Delay(TimeSpan.FromSeconds(4.5));
         (await api.PayAsync(user, ticket, holdId)).ShouldBeProblem(410, "HOLD_EXPIRED");
         (await api.BalanceAsync(user)).ShouldBe(500_000);
         await using var connection = new NpgsqlConnection(system.Postgres);
@@ -192,17 +192,5 @@ public class AdmissionTests(DefaultSystem fixture)
         return await redis.GetDatabase().SortedSetLengthAsync($"wr:{concertId:N}:active");
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("The condition did not hold within 20 s.");
-            }
-
-            await Task.Delay(50);
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition) => Polling.EventuallyAsync(condition, holds => holds, TimeSpan.FromSeconds(20));
 }

@@ -211,12 +211,7 @@ public class LimitsTests(DefaultSystem fixture)
     [Fact]
     public async Task A_pass_has_at_most_two_open_live_streams()
     {
-        var system = await fixture.CustomAsync("stream-cap", new Dictionary<string, string>
-        {
-            ["Ticketing__Queue__ActiveCapacity"] = "1",
-            ["Ticketing__Queue__AdmissionInterval"] = "00:01:00",
-            ["Ticketing__Queue__AbandonAfter"] = "00:05:00",
-        });
+        var system = await fixture.CustomAsync("stream-line", QueueEventsTests.StreamLine);
         var api = system.Driver;
         var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
         var front = await api.CreateUserAsync();

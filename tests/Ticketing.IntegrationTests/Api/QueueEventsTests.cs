@@ -15,7 +15,8 @@ public class QueueEventsTests(DefaultSystem fixture)
 {
     private static readonly TimeSpan Soon = TimeSpan.FromSeconds(10);
 
-    private static readonly Dictionary<string, string> StreamLine = new()
+    /// <summary>Capacity 1, a tick a minute: a second joiner stays WAITING (also the system of <see cref="LimitsTests"/>' stream cap).</summary>
+    internal static readonly Dictionary<string, string> StreamLine = new()
     {
         ["Ticketing__Queue__ActiveCapacity"] = "1",
         ["Ticketing__Queue__AdmissionBatchSize"] = "1",

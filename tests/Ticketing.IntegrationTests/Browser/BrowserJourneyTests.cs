@@ -19,7 +19,8 @@ public class BrowserJourneyTests(DefaultSystem fixture, Chromium chromium) : ICl
         ["Ticketing__Queue__AdmissionInterval"] = "00:00:00.100",
     };
 
-    private static readonly Dictionary<string, string> ShortHolds = new() { ["Ticketing__Holds__Duration"] = "00:00:04" };
+    /// <summary>Holds of 4 s, and the Web: the system of the short-hold tests here and in <see cref="Api.AdmissionTests"/>.</summary>
+    internal static readonly Dictionary<string, string> ShortHolds = new() { ["Ticketing__Holds__Duration"] = "00:00:04" };
 
     [Fact]
     public async Task A_person_clicks_through_join_hold_top_up_and_pay_and_sees_the_reservation()
@@ -196,7 +197,7 @@ public class BrowserJourneyTests(DefaultSystem fixture, Chromium chromium) : ICl
     [Fact]
     public async Task A_short_hold_counts_down_to_zero_disables_Pay_and_the_seat_comes_back()
     {
-        var system = await fixture.CustomAsync("browser-short-holds", ShortHolds, withWeb: true);
+        var system = await fixture.CustomAsync("short-holds", ShortHolds, withWeb: true);
         var concert = await TestCatalog.CreateConcertAsync(system.Postgres, title: "Browser Short Hold");
         await using var person = await chromium.PersonAsync(system.WebUrl!, nameof(A_short_hold_counts_down_to_zero_disables_Pay_and_the_seat_comes_back), "eve");
         var page = person.Page;
