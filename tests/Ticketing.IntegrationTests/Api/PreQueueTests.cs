@@ -26,7 +26,7 @@ public class PreQueueTests(DefaultSystem fixture)
         var late = await system.CreateUsersAsync(Late);
 
         // A show whose booking opens in a few seconds: time for thirty joins, not for a slow test.
-        var opensAt = DateTimeOffset.UtcNow.AddSeconds(6);
+        var opensAt = DateTimeOffset.UtcNow.AddSeconds(8);
         var startsAt = DateTimeOffset.UtcNow.AddDays(30);
         var client = api.As(organiser);
         var concert = (await client.CreateConcertAsync(new NewConcert($"Pre-queue {Guid.NewGuid():N}", "Test Performer", "Test Hall"))).ShouldReturn(HttpStatusCode.Created);

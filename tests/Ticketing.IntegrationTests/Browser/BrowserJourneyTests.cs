@@ -75,7 +75,7 @@ public class BrowserJourneyTests(DefaultSystem fixture, Chromium chromium) : ICl
     [Fact]
     public async Task A_person_who_comes_before_the_sale_opens_waits_in_the_pre_queue_and_is_taken_on_at_the_opening_without_a_click()
     {
-        var opensAt = DateTimeOffset.UtcNow.AddSeconds(12);
+        var opensAt = DateTimeOffset.UtcNow.AddSeconds(20); // room for a slow sign-up on a busy machine
         var concert = await TestCatalog.CreateConcertAsync(fixture.Postgres, opensAt: [opensAt], title: "Browser Pre-queue");
         await using var person = await chromium.PersonAsync(await fixture.WebAsync(),
             nameof(A_person_who_comes_before_the_sale_opens_waits_in_the_pre_queue_and_is_taken_on_at_the_opening_without_a_click), "pia");

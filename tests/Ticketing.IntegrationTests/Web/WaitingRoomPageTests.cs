@@ -76,7 +76,7 @@ public class WaitingRoomPageTests(DefaultSystem system)
     [Fact]
     public async Task Before_the_sale_opens_the_page_says_the_person_is_in_the_pre_queue_and_when_it_opens_and_its_stream_carries_them_on_at_the_opening()
     {
-        var opensAt = DateTimeOffset.UtcNow.AddSeconds(8);
+        var opensAt = DateTimeOffset.UtcNow.AddSeconds(10);
         var concert = await TestCatalog.CreateConcertAsync(system.Postgres, opensAt: [opensAt], title: "Pre-queue Page");
         var (browser, _, _) = await SignedUpBrowserAsync();
         using var _browser = browser;
