@@ -87,9 +87,24 @@ public class PreQueueTests(DefaultSystem fixture)
         }
 
         // The first ten give their places back: the next ten of the draw go in, not the next ten who joined.
-        var firstTen = early.Select((u, i) => (u, i)).Where(p => rank[p.u.UserId] < Capacity).ToList();
-        await Task.WhenAll(firstTen.Select(p => api.As(p.u, tickets[p.i]).LeaveQueueAsync(concert.ConcertId)));
+        await LeaveAsync(api, early, tickets, rank, from: 0, concert.ConcertId);
         await ShouldFollowTheDrawAsync(api, early, tickets, rank, admitted: 2 * Capacity, left: Capacity);
+
+        // Everyone in, ten at a time: the order the line really moved in (each token's admittedSeq) is the recorded draw, then the
+        // late joiners in their arrival order.
+        await LeaveAsync(api, early, tickets, rank, from: Capacity, concert.ConcertId);
+        await ShouldFollowTheDrawAsync(api, early, tickets, rank, admitted: 3 * Capacity, left: 2 * Capacity);
+        await LeaveAsync(api, early, tickets, rank, from: 2 * Capacity, concert.ConcertId);
+        await Polling.EventuallyAsync(async () => await Task.WhenAll(late.Select((u, i) => api.QueueStatusAsync(u, lateTickets[i]))),
+            states => states.All(s => s.Status == ApiContract.QueueStatus.Active), TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100));
+        var admittedInOrder = new List<(long Seq, Guid UserId)>();
+        foreach (var (user, ticket) in early.Zip(tickets).Concat(late.Zip(lateTickets)))
+        {
+            var tokenId = Guid.Parse(new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(ticket.Token).Id);
+            admittedInOrder.Add(((long)await redis.GetDatabase().HashGetAsync($"wr:tok:{tokenId:N}", "admittedSeq"), user.UserId));
+        }
+
+        admittedInOrder.OrderBy(a => a.Seq).Select(a => a.UserId).ToList().ShouldBe(record.Order.Concat(late.Select(u => u.UserId)).ToList());
     }
 
     [Fact]
@@ -127,6 +142,11 @@ public class PreQueueTests(DefaultSystem fixture)
         placeKept.ShouldNotBeNull().ShouldBeGreaterThan(TimeSpan.FromDays(3.9));
         (await api.JoinAsync(user, concert.ConcertId, HttpStatusCode.OK)).Token.ShouldBe(ticket.Token);
     }
+
+    // The ten drawn at ranks from … from + 9 leave the line (give their active places back).
+    private static Task LeaveAsync(ApiDriver api, TestUser[] users, List<QueueTicket> tickets, Dictionary<Guid, int> rank, int from, Guid concertId) =>
+        Task.WhenAll(users.Select((u, i) => (u, i)).Where(p => rank[p.u.UserId] >= from && rank[p.u.UserId] < from + Capacity)
+            .Select(p => api.As(p.u, tickets[p.i]).LeaveQueueAsync(concertId)));
 
     // Polls until exactly 'admitted' of the drawn (minus those who left) are ACTIVE, then checks every drawn status against its rank.
     private static async Task ShouldFollowTheDrawAsync(ApiDriver api, TestUser[] users, List<QueueTicket> tickets, Dictionary<Guid, int> rank,
