@@ -272,16 +272,25 @@ public static class OpenApiContract
             DescribeProblem(schema);
         }
         else if (property is null && context.JsonTypeInfo.Kind == System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object
-            && type.Namespace?.StartsWith("Ticketing.", StringComparison.Ordinal) == true && !IsRequestBody(type) && schema.Properties is { Count: > 0 })
+            && IsOurs(type) && schema.Properties is { Count: > 0 })
         {
-            // An answer always carries every field (null where it has no value), so a client can rely on each.
-            schema.Required = new HashSet<string>(schema.Properties.Keys);
+            // An answer always carries every field (null where it has no value), so a client can rely on each; a request needs every
+            // field (a missing one is a 400 with the field's own code), except a patch, whose missing fields keep their values (the
+            // generator would call a record's constructor parameters required).
+            schema.Required = type.Name.EndsWith("Patch", StringComparison.Ordinal) ? null : new HashSet<string>(schema.Properties.Keys);
+        }
+
+        // A request's fields are nullable in C# only so that a missing one gets the Api's own 400 code; null is not a value to send.
+        if (property?.DeclaringType is { } declaring && IsOurs(declaring) && declaring.Name.EndsWith("Request", StringComparison.Ordinal)
+            && schema.Type is { } types && types != JsonSchemaType.Null)
+        {
+            schema.Type = types & ~JsonSchemaType.Null;
         }
 
         return Task.CompletedTask;
     }
 
-    private static bool IsRequestBody(Type type) => type.Name.EndsWith("Request", StringComparison.Ordinal) || type.Name.EndsWith("Patch", StringComparison.Ordinal);
+    private static bool IsOurs(Type type) => type.Namespace?.StartsWith("Ticketing.", StringComparison.Ordinal) == true;
 
     private static void DescribeProblem(OpenApiSchema schema)
     {

@@ -126,6 +126,11 @@ public class OpenApiDocumentTests(DefaultSystem fixture, ITestOutputHelper outpu
         schemas["QueueStatusResponse"]!["required"]!.AsArray().Select(r => r!.GetValue<string>())
             .ShouldBe(["status", "position", "estimatedWaitSeconds", "activeUntil", "opensAt"], ignoreOrder: true);
 
+        // A request needs every field (not null), except a patch.
+        schemas["CreateHoldRequest"]!["required"]!.AsArray().Select(r => r!.GetValue<string>()).ShouldBe(["scheduleId", "seatNumber"], ignoreOrder: true);
+        TypesOf(schemas["CreateHoldRequest"]!["properties"]!["seatNumber"]!).ShouldBe(["integer"]);
+        schemas["BookingWindowPatch"]!["required"].ShouldBeNull();
+
         var problem = schemas["ProblemDetails"]!;
         EnumOf(problem["properties"]!["code"]!).ShouldBe([.. typeof(ApiContract.ErrorCodes).GetFields().Select(f => (string)f.GetValue(null)!)], ignoreOrder: true);
         problem["properties"]!["traceId"].ShouldNotBeNull();
