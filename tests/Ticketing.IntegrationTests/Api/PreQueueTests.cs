@@ -72,7 +72,7 @@ public class PreQueueTests(DefaultSystem fixture)
         record.Count.ShouldBe(Early);
         record.Order.ShouldBe(early.Select(u => u.UserId), ignoreOrder: true);
         using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(system.Redis);
-        var joinOrder = await JoinOrderAsync(redis, tickets, early);
+        var joinOrder = await OrderedByAsync(redis, early.Zip(tickets), "offset");
         record.Order.ShouldNotBe(joinOrder, "a uniform draw of 30 equals the join order once in 30! times");
 
         // Admission follows the draw: the first ten drawn are ACTIVE, the next twenty wait with exactly their drawn rank ahead of
@@ -97,14 +97,8 @@ public class PreQueueTests(DefaultSystem fixture)
         await LeaveAsync(api, early, tickets, rank, from: 2 * Capacity, concert.ConcertId);
         await Polling.EventuallyAsync(async () => await Task.WhenAll(late.Select((u, i) => api.QueueStatusAsync(u, lateTickets[i]))),
             states => states.All(s => s.Status == ApiContract.QueueStatus.Active), TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100));
-        var admittedInOrder = new List<(long Seq, Guid UserId)>();
-        foreach (var (user, ticket) in early.Zip(tickets).Concat(late.Zip(lateTickets)))
-        {
-            var tokenId = Guid.Parse(new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(ticket.Token).Id);
-            admittedInOrder.Add(((long)await redis.GetDatabase().HashGetAsync($"wr:tok:{tokenId:N}", "admittedSeq"), user.UserId));
-        }
-
-        admittedInOrder.OrderBy(a => a.Seq).Select(a => a.UserId).ToList().ShouldBe(record.Order.Concat(late.Select(u => u.UserId)).ToList());
+        (await OrderedByAsync(redis, early.Zip(tickets).Concat(late.Zip(lateTickets)), "admittedSeq"))
+            .ShouldBe(record.Order.Concat(late.Select(u => u.UserId)).ToList());
     }
 
     [Fact]
@@ -152,10 +146,12 @@ public class PreQueueTests(DefaultSystem fixture)
     private static async Task ShouldFollowTheDrawAsync(ApiDriver api, TestUser[] users, List<QueueTicket> tickets, Dictionary<Guid, int> rank,
         int admitted, int left = 0)
     {
-        var states = await Polling.EventuallyAsync(
-            async () => await Task.WhenAll(users.Select((u, i) => api.QueueStatusAsync(u, tickets[i]))),
-            s => s.Count(x => x.Status == ApiContract.QueueStatus.Active) == admitted - left,
+        Task<QueueState[]> ReadAllAsync() => Task.WhenAll(users.Select((u, i) => api.QueueStatusAsync(u, tickets[i])));
+        await Polling.EventuallyAsync(ReadAllAsync, s => s.Count(x => x.Status == ApiContract.QueueStatus.Active) == admitted - left,
             TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100));
+        // Read again once they are in: the reads above run side by side with the admission step, so some of them may predate it.
+        // The line then stands still (the active set is full and nobody leaves) until the caller moves it.
+        var states = await ReadAllAsync();
         for (var i = 0; i < users.Length; i++)
         {
             var r = rank[users[i].UserId];
@@ -175,16 +171,18 @@ public class PreQueueTests(DefaultSystem fixture)
         }
     }
 
-    // The users in the order their joins reached Kafka (the token's offset), the order the line would have had without the draw.
-    private static async Task<List<Guid>> JoinOrderAsync(StackExchange.Redis.ConnectionMultiplexer redis, List<QueueTicket> tickets, TestUser[] users)
+    // The users ordered by a number their token's record keeps: its Kafka 'offset' (the order the line would have had without the
+    // draw) or its 'admittedSeq' (the order the line really moved in).
+    private static async Task<List<Guid>> OrderedByAsync(StackExchange.Redis.ConnectionMultiplexer redis, IEnumerable<(TestUser User, QueueTicket Ticket)> people,
+        string field)
     {
-        var offsets = new List<(Guid UserId, long Offset)>();
-        for (var i = 0; i < users.Length; i++)
+        var keyed = new List<(Guid UserId, long Value)>();
+        foreach (var (user, ticket) in people)
         {
-            var tokenId = Guid.Parse(new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(tickets[i].Token).Id);
-            offsets.Add((users[i].UserId, (long)await redis.GetDatabase().HashGetAsync($"wr:tok:{tokenId:N}", "offset")));
+            var tokenId = Guid.Parse(new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(ticket.Token).Id);
+            keyed.Add((user.UserId, (long)await redis.GetDatabase().HashGetAsync($"wr:tok:{tokenId:N}", field)));
         }
 
-        return [.. offsets.OrderBy(o => o.Offset).Select(o => o.UserId)];
+        return [.. keyed.OrderBy(k => k.Value).Select(k => k.UserId)];
     }
 }
