@@ -126,12 +126,12 @@ public static class OpenApiContract
         }
         else
         {
-            AddProblem(operation, context, StatusCodes.Status401Unauthorized, metadata.OfType<QueuePassMetadata>().Any()
+            AddProblem(operation, StatusCodes.Status401Unauthorized, metadata.OfType<QueuePassMetadata>().Any()
                 ? "No valid access token (`UNAUTHORIZED`), or the queue token is missing, forged or someone else's (`QUEUE_TOKEN_INVALID`) or expired (`QUEUE_TOKEN_EXPIRED`)."
                 : "No valid access token: `UNAUTHORIZED`.");
             if (metadata.OfType<IAuthorizeData>().Any(a => a.Policy is not null))
             {
-                AddProblem(operation, context, StatusCodes.Status403Forbidden, "Signed in, but not allowed this route: `FORBIDDEN`.");
+                AddProblem(operation, StatusCodes.Status403Forbidden, "Signed in, but not allowed this route: `FORBIDDEN`.");
             }
         }
 
@@ -159,7 +159,7 @@ public static class OpenApiContract
                 });
             }
 
-            AddProblem(operation, context, StatusCodes.Status403Forbidden, pass.Active
+            AddProblem(operation, StatusCodes.Status403Forbidden, pass.Active
                 ? "The queue token is for another concert (`QUEUE_TOKEN_WRONG_CONCERT`) or not ACTIVE yet (`QUEUE_TOKEN_NOT_ACTIVE`)."
                 : "The queue token is for another concert: `QUEUE_TOKEN_WRONG_CONCERT`.");
         }
@@ -176,21 +176,21 @@ public static class OpenApiContract
                     + "still running 409 `IDEMPOTENCY_KEY_IN_FLIGHT`; longer than 255 characters 400 `INVALID_IDEMPOTENCY_KEY`.",
                 Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = 255 },
             });
-            AddProblem(operation, context, StatusCodes.Status409Conflict, "A request with the same Idempotency-Key is still running: `IDEMPOTENCY_KEY_IN_FLIGHT`.");
-            AddProblem(operation, context, StatusCodes.Status422UnprocessableEntity, "The Idempotency-Key was used with another body: `IDEMPOTENCY_KEY_REUSED`.");
+            AddProblem(operation, StatusCodes.Status409Conflict, "A request with the same Idempotency-Key is still running: `IDEMPOTENCY_KEY_IN_FLIGHT`.");
+            AddProblem(operation, StatusCodes.Status422UnprocessableEntity, "The Idempotency-Key was used with another body: `IDEMPOTENCY_KEY_REUSED`.");
         }
 
         if (operation.RequestBody is not null)
         {
-            AddProblem(operation, context, StatusCodes.Status400BadRequest, "Malformed JSON, a wrong type or a missing field: `INVALID_REQUEST`.");
-            AddProblem(operation, context, StatusCodes.Status413PayloadTooLarge, "A body over 64 KiB: `PAYLOAD_TOO_LARGE`.");
-            AddProblem(operation, context, StatusCodes.Status415UnsupportedMediaType, "A body that is not `application/json`: `UNSUPPORTED_MEDIA_TYPE`.");
+            AddProblem(operation, StatusCodes.Status400BadRequest, "Malformed JSON, a wrong type or a missing field: `INVALID_REQUEST`.");
+            AddProblem(operation, StatusCodes.Status413PayloadTooLarge, "A body over 64 KiB: `PAYLOAD_TOO_LARGE`.");
+            AddProblem(operation, StatusCodes.Status415UnsupportedMediaType, "A body that is not `application/json`: `UNSUPPORTED_MEDIA_TYPE`.");
         }
 
         var limited = metadata.OfType<EnableRateLimitingAttribute>().Any() ? " or this route's per-user or per-address limit" : "";
-        AddProblem(operation, context, StatusCodes.Status429TooManyRequests,
+        AddProblem(operation, StatusCodes.Status429TooManyRequests,
             $"Over the per-address limit{limited}: `RATE_LIMITED`, with `Retry-After` (seconds).");
-        AddProblem(operation, context, StatusCodes.Status503ServiceUnavailable,
+        AddProblem(operation, StatusCodes.Status503ServiceUnavailable,
             "A dependency (Postgres, Redis, Kafka) is unavailable; nothing was done, retry: `SERVICE_UNAVAILABLE`, with `Retry-After`.");
 
         foreach (var (status, response) in operation.Responses)
@@ -205,7 +205,7 @@ public static class OpenApiContract
     }
 
     // Adds a problem response, or appends the description to the one the route declared.
-    private static void AddProblem(OpenApiOperation operation, OpenApiOperationTransformerContext context, int status, string description)
+    private static void AddProblem(OpenApiOperation operation, int status, string description)
     {
         var key = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (operation.Responses!.TryGetValue(key, out var existing) && existing is OpenApiResponse declared)
@@ -218,11 +218,7 @@ public static class OpenApiContract
             return;
         }
 
-        operation.Responses[key] = new OpenApiResponse
-        {
-            Description = description,
-            Content = new Dictionary<string, OpenApiMediaType> { [ProblemJson] = new() { Schema = ProblemSchema(context) } },
-        };
+        operation.Responses[key] = new OpenApiResponse { Description = description }; // its content: OnlyProblemJson, for every error
     }
 
     private static bool IsDefaultDescription(string? description, int status) =>

@@ -109,27 +109,31 @@ public static class RateLimits
         {
             var rules = settings.Value;
             limiter.OnRejected = OnRejectedAsync;
-            if (!rules.Enabled)
+            // Each named policy: its rule and what it counts by (the client address, or the signed-in user).
+            (string Name, RateRule Rule, Func<HttpContext, string> Key)[] policies =
+            [
+                (SignUp, rules.SignUp, AddressOf), (SignIn, rules.SignIn, AddressOf), (Join, rules.Join, CallerOf), (Poll, rules.Poll, CallerOf),
+                (Hold, rules.Hold, CallerOf), (Payment, rules.Payment, CallerOf), (Charge, rules.Charge, CallerOf),
+            ];
+            foreach (var (name, rule, key) in policies)
             {
-                foreach (var name in new[] { SignUp, SignIn, Join, Poll, Hold, Payment, Charge })
+                if (rules.Enabled)
+                {
+                    limiter.AddPolicy(name, http => RateLimitPartition.GetTokenBucketLimiter(key(http), _ => rule.ToLimiter()));
+                }
+                else
                 {
                     limiter.AddPolicy(name, _ => RateLimitPartition.GetNoLimiter("off"));
                 }
-
-                return;
             }
 
-            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
-                http.Request.Path.StartsWithSegments("/api")
-                    ? RateLimitPartition.GetTokenBucketLimiter(AddressOf(http), _ => rules.PerAddress.ToLimiter())
-                    : RateLimitPartition.GetNoLimiter("not-api"));
-            limiter.AddPolicy(SignUp, http => RateLimitPartition.GetTokenBucketLimiter(AddressOf(http), _ => rules.SignUp.ToLimiter()));
-            limiter.AddPolicy(SignIn, http => RateLimitPartition.GetTokenBucketLimiter(AddressOf(http), _ => rules.SignIn.ToLimiter()));
-            limiter.AddPolicy(Join, http => RateLimitPartition.GetTokenBucketLimiter(CallerOf(http), _ => rules.Join.ToLimiter()));
-            limiter.AddPolicy(Poll, http => RateLimitPartition.GetTokenBucketLimiter(CallerOf(http), _ => rules.Poll.ToLimiter()));
-            limiter.AddPolicy(Hold, http => RateLimitPartition.GetTokenBucketLimiter(CallerOf(http), _ => rules.Hold.ToLimiter()));
-            limiter.AddPolicy(Payment, http => RateLimitPartition.GetTokenBucketLimiter(CallerOf(http), _ => rules.Payment.ToLimiter()));
-            limiter.AddPolicy(Charge, http => RateLimitPartition.GetTokenBucketLimiter(CallerOf(http), _ => rules.Charge.ToLimiter()));
+            if (rules.Enabled)
+            {
+                limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
+                    http.Request.Path.StartsWithSegments("/api")
+                        ? RateLimitPartition.GetTokenBucketLimiter(AddressOf(http), _ => rules.PerAddress.ToLimiter())
+                        : RateLimitPartition.GetNoLimiter("not-api"));
+            }
         });
         return services;
     }
