@@ -21,6 +21,9 @@ public class AppHostTests(DefaultSystem fixture, ITestOutputHelper output)
             ["TICKETING_API_REPLICAS"] = "2",
             ["Ticketing__Queue__ActiveCapacity"] = "1",
             ["Ticketing__Queue__AdmissionInterval"] = "00:00:00.200",
+            // Nobody polls while the second run starts: on a busy machine that took over a minute (the default abandonment time)
+            // after the worker had put the line back, and the three places had ended by the time the test read them.
+            ["Ticketing__Queue__AbandonAfter"] = "00:10:00",
         };
         await using var first = AppHostProcess.Start(settings);
         await first.WaitReadyAsync();
