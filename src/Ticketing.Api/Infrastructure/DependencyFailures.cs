@@ -20,7 +20,7 @@ public static class DependencyFailures
 
     /// <summary>
     /// True when <paramref name="exception"/> (or an inner exception) is: a transient Npgsql failure (SQLSTATE classes 08, 53,
-    /// 57P0x, pool timeouts: <c>NpgsqlException.IsTransient</c>); a Redis connection or timeout error; a Redis server reply
+    /// 57P0x, pool timeouts: <c>NpgsqlException.IsTransient</c>); a full password-hashing queue (<see cref="Users.PasswordWork"/>); a Redis connection or timeout error; a Redis server reply
     /// that means "not now" (<c>LOADING</c>, <c>BUSY</c>, …); or any other exception thrown from inside the Redis client (a
     /// frame of StackExchange.Redis on its stack) that is not a server's reply to a wrong command — an error reply from one of
     /// our scripts stays a 500, since retrying will not heal it.
@@ -28,6 +28,7 @@ public static class DependencyFailures
     public static bool IsUnavailable(Exception exception) => exception switch
     {
         Npgsql.NpgsqlException { IsTransient: true } => true,
+        Users.PasswordWork.BusyException => true,
         StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException => true,
         StackExchange.Redis.RedisServerException server => TransientRedisReplies.Any(p => server.Message.StartsWith(p, StringComparison.Ordinal)),
         _ when ComesFromRedisClient(exception) => true,

@@ -49,7 +49,7 @@ public static class UsersEndpoints
 {
     /// <summary>Registers the password hasher.</summary>
     public static IServiceCollection AddUsers(this IServiceCollection services) =>
-        services.AddSingleton<IPasswordHasher<UserAccount>, PasswordHasher<UserAccount>>().AddSingleton<SignInThrottle>();
+        services.AddSingleton<IPasswordHasher<UserAccount>, PasswordHasher<UserAccount>>().AddSingleton<PasswordWork>().AddSingleton<SignInThrottle>();
 
     // Verified when the name has no account, so a sign-in costs one PBKDF2 check whether the name exists or not (OWASP: the
     // answer's time must not say which names exist). The hash of a random password nobody knows.
@@ -78,7 +78,7 @@ public static class UsersEndpoints
 
     /// <summary>Creates a user with a zero balance. 400 <c>INVALID_NAME</c>/<c>WEAK_PASSWORD</c>, 409 <c>NAME_TAKEN</c>.</summary>
     public static async Task<Results<Created<UserCreated>, ProblemHttpResult>> SignUp(
-        Credentials body, TicketingDbContext db, IPasswordHasher<UserAccount> hasher, ILoggerFactory loggers)
+        Credentials body, TicketingDbContext db, IPasswordHasher<UserAccount> hasher, PasswordWork work, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (!UserRules.IsValidName(body.Name))
         {
@@ -93,7 +93,7 @@ public static class UsersEndpoints
         }
 
         var account = new UserAccount { Id = Guid.CreateVersion7(), Name = body.Name! };
-        var hash = hasher.HashPassword(account, body.Password!);
+        var hash = await work.RunAsync(() => hasher.HashPassword(account, body.Password!), cancellationToken);
         try
         {
             db.Users.Add(new User { Id = account.Id, Name = account.Name, PasswordHash = hash });
@@ -116,7 +116,8 @@ public static class UsersEndpoints
     /// the name is backing off after repeated failures (<see cref="SignInThrottle"/>).
     /// </summary>
     public static async Task<Results<Ok<AccessTokenIssued>, ProblemHttpResult>> SignIn(
-        Credentials body, HttpContext http, TicketingDbContext db, IPasswordHasher<UserAccount> hasher, AccessTokens tokens, SignInThrottle throttle)
+        Credentials body, HttpContext http, TicketingDbContext db, IPasswordHasher<UserAccount> hasher, PasswordWork work, AccessTokens tokens,
+        SignInThrottle throttle)
     {
         var badCredentials = ApiProblems.Problem(StatusCodes.Status401Unauthorized, ErrorCodes.BadCredentials, "Wrong name or password");
         if (string.IsNullOrEmpty(body.Name) || string.IsNullOrEmpty(body.Password) || body.Password.Length > UserRules.MaxPasswordLength)
@@ -139,7 +140,8 @@ public static class UsersEndpoints
                 .Select(u => new UserAccount { Id = u.Id, Name = u.Name, PasswordHash = u.PasswordHash })
                 .SingleOrDefaultAsync()
             : null;
-        var verified = hasher.VerifyHashedPassword(account ?? new UserAccount(), account?.PasswordHash ?? s_absentAccountHash.Value, body.Password);
+        var verified = await work.RunAsync(() => hasher.VerifyHashedPassword(account ?? new UserAccount(),
+            account?.PasswordHash ?? s_absentAccountHash.Value, body.Password), http.RequestAborted);
         if (account is null || verified == PasswordVerificationResult.Failed)
         {
             if (possible)

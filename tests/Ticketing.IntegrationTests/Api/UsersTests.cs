@@ -25,6 +25,25 @@ public class UsersTests(DefaultSystem system)
         again.ShouldBeProblem(409, "NAME_TAKEN");
     }
 
+    [Fact]
+    public async Task Twenty_sign_ups_of_one_name_at_once_make_one_account_and_twenty_of_different_names_make_twenty()
+    {
+        // Forty PBKDF2 hashes at once: they queue for a core (PasswordWork) and every one is answered, none with a 5xx.
+        var name = ApiDriver.UniqueName("Race");
+        var sameName = Enumerable.Range(0, 20).Select(i => _api.Anonymous.SignUpAsync(
+            new Credentials(i % 2 == 0 ? name : name.ToUpperInvariant(), $"race-passphrase-{i}")));
+        var distinct = Enumerable.Range(0, 20).Select(i => _api.Anonymous.SignUpAsync(
+            new Credentials(ApiDriver.UniqueName("Many"), "many-passphrase-7")));
+        var answers = await Task.WhenAll(sameName.Concat(distinct));
+
+        var raced = answers[..20];
+        raced.Count(a => a.StatusCode == HttpStatusCode.Created).ShouldBe(1);
+        raced.Where(a => a.StatusCode != HttpStatusCode.Created).ShouldAllBe(a => a.Problem()!.Code == "NAME_TAKEN");
+        answers[20..].ShouldAllBe(a => a.StatusCode == HttpStatusCode.Created);
+        var winner = raced.Select((a, i) => (a, i)).Single(x => x.a.StatusCode == HttpStatusCode.Created).i;
+        (await _api.Anonymous.SignInAsync(new Credentials(name, $"race-passphrase-{winner}"))).ShouldReturn();
+    }
+
     [Theory]
     [InlineData("ab")]
     [InlineData("has space")]
