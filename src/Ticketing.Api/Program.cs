@@ -17,7 +17,7 @@ DateTimeOffsetHandler.Register();
 var builder = WebApplication.CreateBuilder(args);
 builder.AddBasicServiceDefaults();
 builder.AddPostgres("postgres");
-builder.AddRedisClient("redis");
+builder.AddRedisClient("redis", RedisClientDefaults.Settings, RedisClientDefaults.Options);
 builder.AddKafkaConnection("kafka");
 
 // Bodies here are a few hundred bytes; anything bigger is refused with 413 before it is read.

@@ -23,7 +23,7 @@ namespace Ticketing.QueueWorker;
 /// and this does nothing.
 /// </para>
 /// </summary>
-public sealed class LostJoinsRecovery(RedisConnection redis, JoinsProducer producer, IOptions<QueueOptions> options, TimeProvider clock,
+public sealed class LostJoinsRecovery(IConnectionMultiplexer redis, JoinsProducer producer, IOptions<QueueOptions> options, TimeProvider clock,
     ILogger<LostJoinsRecovery> logger) : IHostedService
 {
     /// <summary>Redis key of the epoch of the broker whose log the waiting lines were last recovered for.</summary>
@@ -42,7 +42,7 @@ public sealed class LostJoinsRecovery(RedisConnection redis, JoinsProducer produ
             return;
         }
 
-        var db = redis.Database;
+        var db = redis.GetDatabase();
         var me = Guid.NewGuid().ToString("N");
         while (true)
         {
@@ -82,9 +82,9 @@ public sealed class LostJoinsRecovery(RedisConnection redis, JoinsProducer produ
     private async Task RequeueAsync(IDatabase db, string epoch, CancellationToken cancellationToken)
     {
         var (concerts, requeued, ended, resumed) = (0, 0, 0, 0);
-        foreach (var endpoint in redis.Multiplexer.GetEndPoints())
+        foreach (var endpoint in redis.GetEndPoints())
         {
-            await foreach (var key in redis.Multiplexer.GetServer(endpoint).KeysAsync(pattern: "wr:*:waiting").WithCancellation(cancellationToken))
+            await foreach (var key in redis.GetServer(endpoint).KeysAsync(pattern: "wr:*:waiting").WithCancellation(cancellationToken))
             {
                 concerts++;
                 foreach (var (id, score) in (await db.SortedSetRangeByRankWithScoresAsync(key, order: Order.Ascending)).Select(e => (e.Element, e.Score)))

@@ -4,7 +4,7 @@ using Ticketing.WaitingRoom.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddBasicServiceDefaults();
-builder.AddRedisClient("redis");
+builder.AddRedisClient("redis", RedisClientDefaults.Settings, RedisClientDefaults.Options);
 builder.AddKafkaConnection("kafka");
 
 builder.Services.AddSingleton(TimeProvider.System);

@@ -4,7 +4,7 @@ using StackExchange.Redis;
 namespace Ticketing.WaitingRoom;
 
 /// <summary>
-/// Client spans for Redis calls (StackExchange.Redis 2.x emits no Activity of its own, and no Redis instrumentation package is on the mirror), following the OpenTelemetry database semantic
+/// Client spans for Redis calls (StackExchange.Redis 2.x emits no Activity of its own; why not the Aspire integration's: <see cref="Hosting.RedisClientDefaults.Settings"/>), following the OpenTelemetry database semantic
 /// conventions: kind Client, name <c>{operation} {target}</c>, <c>db.system=redis</c>, <c>db.operation.name</c>,
 /// <c>db.namespace</c> (database index) and <c>server.address</c>/<c>server.port</c>. The source is <c>Ticketing</c>,
 /// which the services' tracer providers listen to; with no listener a call costs one null check.

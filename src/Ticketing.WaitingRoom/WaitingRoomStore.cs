@@ -63,7 +63,7 @@ public sealed record PreQueueDraw(DateTimeOffset DrawnAt, DateTimeOffset OpensAt
 /// the QueueWorker offers candidates in the joins topic's order and this store only decides who of them
 /// can go in now.
 /// </summary>
-public sealed class WaitingRoomStore(RedisConnection redis)
+public sealed class WaitingRoomStore(IConnectionMultiplexer redis)
 {
     private static readonly string JoinScript = Load("join");
     private static readonly string EnqueueScript = Load("enqueue");
@@ -196,7 +196,7 @@ public sealed class WaitingRoomStore(RedisConnection redis)
     public Task SubscribeLineMovedAsync(Action<Guid> onMoved) => SubscribeAsync(QueueKeys.LineMovedChannel, onMoved);
 
     private Task SubscribeAsync(string channel, Action<Guid> onConcert) =>
-        redis.Multiplexer.GetSubscriber().SubscribeAsync(RedisChannel.Literal(channel), (_, message) =>
+        redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(channel), (_, message) =>
         {
             if (Guid.TryParseExact(message.ToString(), "N", out var concertId))
             {
@@ -277,7 +277,7 @@ public sealed class WaitingRoomStore(RedisConnection redis)
         return (await active, await waiting);
     }
 
-    private IDatabase Database => redis.Database;
+    private IDatabase Database => redis.GetDatabase();
 
     private static RedisKey[] ConcertKeys(Guid concertId) =>
         [QueueKeys.Waiting(concertId), QueueKeys.Seen(concertId), QueueKeys.Active(concertId)];

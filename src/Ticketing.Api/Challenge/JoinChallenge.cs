@@ -40,7 +40,7 @@ public enum ChallengeRedemption
 /// the key lives only as long as the challenge could be redeemed at all. A solution is spent even when the request it came with then
 /// fails (a taken name, say): a new challenge is cheap for a person, and spending first is what makes concurrent replays lose.
 /// </summary>
-public sealed class JoinChallenge(AltchaScheme scheme, RedisConnection redis, IOptions<ChallengeOptions> options, TimeProvider clock,
+public sealed class JoinChallenge(AltchaScheme scheme, IConnectionMultiplexer redis, IOptions<ChallengeOptions> options, TimeProvider clock,
     ILogger<JoinChallenge> logger)
 {
     /// <summary>Prefix of the Redis keys of redeemed challenges; the rest is the challenge's nonce (32 hex characters).</summary>
@@ -97,7 +97,7 @@ public sealed class JoinChallenge(AltchaScheme scheme, RedisConnection redis, IO
         // Kept until the challenge expires (at least a second: Redis refuses a zero expiry); after that Verify refuses it anyway.
         var left = DateTimeOffset.FromUnixTimeSeconds(check.Challenge!.ExpiresAt) - now;
         var ttl = left < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : left;
-        var db = redis.Database;
+        var db = redis.GetDatabase();
         var first = await db.TracedAsync("SET", "challenge:used",
             () => db.StringSetAsync(UsedKeyPrefix + check.Challenge.Nonce, 1, ttl, When.NotExists));
         return first ? ChallengeRedemption.Accepted : ChallengeRedemption.AlreadyUsed;

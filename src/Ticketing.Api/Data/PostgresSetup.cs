@@ -1,27 +1,37 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 
 namespace Ticketing.Api.Data;
 
 /// <summary>
-/// Registration of Postgres (the role of Aspire.Npgsql's <c>AddNpgsqlDataSource</c> and
-/// Aspire.Npgsql.EntityFrameworkCore.PostgreSQL's <c>AddNpgsqlDbContext</c>).
+/// Registration of Postgres through Aspire's client integrations: Aspire.Npgsql's <c>AddNpgsqlDataSource</c> and
+/// Aspire.Npgsql.EntityFrameworkCore.PostgreSQL's <c>EnrichNpgsqlDbContext</c> around our own pooled context.
 /// </summary>
 public static class PostgresSetup
 {
     /// <summary>
-    /// Registers one <see cref="NpgsqlDataSource"/> (Npgsql.DependencyInjection: a singleton with its connection pool) from
-    /// <c>ConnectionStrings:{name}</c>, a <c>ready</c> health check that runs <c>SELECT 1</c>, and — when telemetry is
-    /// exported — Npgsql's own OpenTelemetry tracing (one span per command) and metrics (Npgsql.OpenTelemetry). The
-    /// <see cref="TicketingDbContext"/> is pooled (<c>AddDbContextPool</c>, 1,024 contexts) and opens its connections from that
-    /// same data source, so EF Core queries and the hand-written SQL of the hot paths share one connection pool and one set of spans.
+    /// Registers, from <c>ConnectionStrings:{name}</c> with <see cref="WithHotPathDefaults"/>: one <see cref="NpgsqlDataSource"/>
+    /// (Aspire.Npgsql: a singleton with its connection pool, a health check on <c>/health</c> that runs <c>SELECT 1</c>, and —
+    /// when telemetry is exported — Npgsql's tracing, one span per command, and metrics); the <see cref="TicketingDbContext"/>,
+    /// pooled (<c>AddDbContextPool</c>, 1,024 contexts) and opening its connections from that same data source, so EF Core
+    /// queries and the hand-written SQL of the hot paths share one pool and one set of spans; and the EF Core integration's
+    /// enrichment of it (EF Core's counters when telemetry is exported). Not from the EF integration: its retrying execution
+    /// strategy (every write here runs in a transaction of our own, which a retrying strategy refuses to run), its second
+    /// health check (the data source's already checks the same pool) and its second registration of Npgsql's tracing.
+    /// Without an OTLP endpoint no tracer or meter listens, so tests and load runs pay nothing for telemetry nobody reads.
     /// </summary>
     /// <exception cref="InvalidOperationException">The connection string is missing.</exception>
     public static TBuilder AddPostgres<TBuilder>(this TBuilder builder, string name = "postgres") where TBuilder : IHostApplicationBuilder
     {
-        builder.Services.AddNpgsqlDataSource(WithHotPathDefaults(builder.GetRequiredConnectionString(name)));
+        var connectionString = WithHotPathDefaults(builder.GetRequiredConnectionString(name));
+        var telemetry = builder.IsOtlpExporterEnabled();
+        builder.AddNpgsqlDataSource(name, settings =>
+        {
+            settings.ConnectionString = connectionString;
+            settings.DisableTracing = !telemetry;
+            settings.DisableMetrics = !telemetry;
+        });
         builder.Services.AddDbContextPool<TicketingDbContext>((services, options) => options
             .UseNpgsql(services.GetRequiredService<NpgsqlDataSource>())
             // Npgsql already logs every command (category Npgsql.Command). A failed command surfaces as an exception that its
@@ -29,14 +39,13 @@ public static class PostgresSetup
             // migrations yet") or lets the exception handler log: EF's own "Failed executing DbCommand" error would be noise.
             .ConfigureWarnings(warnings => warnings.Log(
                 (RelationalEventId.CommandExecuted, LogLevel.Debug), (RelationalEventId.CommandError, LogLevel.Debug))));
-        builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>(name, tags: [Extensions.ReadyTag]);
-        if (builder.IsOtlpExporterEnabled())
+        builder.EnrichNpgsqlDbContext<TicketingDbContext>(settings =>
         {
-            builder.Services.AddOpenTelemetry()
-                .WithTracing(tracing => tracing.AddNpgsql())
-                .WithMetrics(metrics => metrics.AddNpgsqlInstrumentation());
-        }
-
+            settings.DisableRetry = true;
+            settings.DisableHealthChecks = true;
+            settings.DisableTracing = true;
+            settings.DisableMetrics = !telemetry;
+        });
         return builder;
     }
 
@@ -71,22 +80,5 @@ public static class PostgresSetup
         }
 
         return result.ConnectionString;
-    }
-
-    private sealed class PostgresHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
-    {
-        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-        {
-            try
-            {
-                await using var command = dataSource.CreateCommand("SELECT 1");
-                await command.ExecuteScalarAsync(cancellationToken);
-                return HealthCheckResult.Healthy();
-            }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
-            {
-                return HealthCheckResult.Unhealthy("Postgres does not answer.", ex);
-            }
-        }
     }
 }

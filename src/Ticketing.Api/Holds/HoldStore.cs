@@ -38,7 +38,7 @@ public enum HoldCreateOutcome
 /// Holds in Redis. Every change is one Lua script, so the per-user cap, the seat lock and the record move
 /// together (no check-then-act across round trips). The seat lock expires by itself (<c>PX</c>): no job frees seats.
 /// </summary>
-public sealed class HoldStore(RedisConnection redis, SoldSeats soldSeats, IOptions<HoldOptions> options, TimeProvider clock)
+public sealed class HoldStore(IConnectionMultiplexer redis, SoldSeats soldSeats, IOptions<HoldOptions> options, TimeProvider clock)
 {
     /// <summary>State of a hold that still has (or had, until expiry) its seat.</summary>
     public const string Held = "held";
@@ -138,7 +138,7 @@ public sealed class HoldStore(RedisConnection redis, SoldSeats soldSeats, IOptio
 
     private HoldOptions Options => options.Value;
 
-    private IDatabase Db => redis.Database;
+    private IDatabase Db => redis.GetDatabase();
 
     /// <summary>
     /// Tries to hold <paramref name="seatNumber"/> for <paramref name="userId"/> for <see cref="HoldOptions.Duration"/>: one Lua

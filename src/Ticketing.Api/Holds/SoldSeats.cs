@@ -19,7 +19,7 @@ namespace Ticketing.Api.Holds;
 /// back; a payment committing meanwhile is never lost either (both only add).</item>
 /// </list>
 /// </summary>
-public sealed class SoldSeats(NpgsqlDataSource dataSource, RedisConnection redis)
+public sealed class SoldSeats(NpgsqlDataSource dataSource, IConnectionMultiplexer redis)
 {
     // KEYS: sold, version. ARGV: the version read before Postgres ('' when none), then the members. 1 added, 0 the version moved.
     private const string LoadScript = """
@@ -42,7 +42,7 @@ public sealed class SoldSeats(NpgsqlDataSource dataSource, RedisConnection redis
     /// <exception cref="RedisException">Redis did not answer, or releases kept moving the counter (5 times in a row).</exception>
     public async Task LoadAsync(Guid scheduleId)
     {
-        var db = redis.Database;
+        var db = redis.GetDatabase();
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var version = (string?)await db.TracedAsync("GET", "sold-version", () => db.StringGetAsync(HoldKeys.SoldVersion(scheduleId))) ?? "";
@@ -72,7 +72,7 @@ public sealed class SoldSeats(NpgsqlDataSource dataSource, RedisConnection redis
             return;
         }
 
-        var db = redis.Database;
+        var db = redis.GetDatabase();
         await db.EvaluateTracedAsync("sold-release", ReleaseScript, [HoldKeys.Sold(scheduleId), HoldKeys.SoldVersion(scheduleId)],
             [.. seatNumbers.Select(n => (RedisValue)n)]);
     }

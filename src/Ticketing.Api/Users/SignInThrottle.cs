@@ -15,7 +15,7 @@ namespace Ticketing.Api.Users;
 /// <para>When Redis does not answer, the throttle steps aside (logged) rather than failing sign-in with it: signing in needs only
 /// Postgres, and the per-address rate limit (in each Api's memory) still brakes a script meanwhile.</para>
 /// </summary>
-public sealed class SignInThrottle(RedisConnection redis, TimeProvider clock, ILogger<SignInThrottle> logger)
+public sealed class SignInThrottle(IConnectionMultiplexer redis, TimeProvider clock, ILogger<SignInThrottle> logger)
 {
     /// <summary>Failures allowed before the back-off starts.</summary>
     public const int FreeFailures = 5;
@@ -51,7 +51,7 @@ public sealed class SignInThrottle(RedisConnection redis, TimeProvider clock, IL
     /// <summary>How long <paramref name="name"/> is still blocked; null when it may try now (or Redis did not answer).</summary>
     public async Task<TimeSpan?> BlockedForAsync(string name)
     {
-        var db = redis.Database;
+        var db = redis.GetDatabase();
         var left = await StepAsideOnFailureAsync(async () =>
             (long)await db.EvaluateTracedAsync("sign-in-check", CheckScript, [Key(name)], [clock.GetUtcNow().ToUnixTimeMilliseconds()]));
         return left > 0 ? TimeSpan.FromMilliseconds(left) : null;
@@ -60,7 +60,7 @@ public sealed class SignInThrottle(RedisConnection redis, TimeProvider clock, IL
     /// <summary>Counts a failed sign-in of <paramref name="name"/> and starts or lengthens its block past <see cref="FreeFailures"/>.</summary>
     public Task FailedAsync(string name)
     {
-        var db = redis.Database;
+        var db = redis.GetDatabase();
         return StepAsideOnFailureAsync(async () => (long)await db.EvaluateTracedAsync("sign-in-failed", FailScript, [Key(name)],
         [
             clock.GetUtcNow().ToUnixTimeMilliseconds(), FreeFailures, (long)FirstBackOff.TotalMilliseconds,
@@ -71,7 +71,7 @@ public sealed class SignInThrottle(RedisConnection redis, TimeProvider clock, IL
     /// <summary>Clears <paramref name="name"/>'s failures after a successful sign-in.</summary>
     public Task SucceededAsync(string name)
     {
-        var db = redis.Database;
+        var db = redis.GetDatabase();
         return StepAsideOnFailureAsync(async () => await db.TracedAsync("DEL", "sign-in", () => db.KeyDeleteAsync(Key(name))) ? 1L : 0L);
     }
 
