@@ -10,6 +10,7 @@ namespace Ticketing.IntegrationTests.Api;
 /// generators need — auth, headers, types, enums, problem responses, operation ids. The document is kept in
 /// <c>artifacts/openapi/v1.json</c> after the run.
 /// </summary>
+[Collection(HeavyRuns.Name)]
 public class OpenApiDocumentTests(DefaultSystem fixture, ITestOutputHelper output)
 {
     private static readonly string ToolsDirectory = Path.Combine(Ticketing.AppHost.Hosting.DataDirectory.RepositoryRoot, "tools", "openapi");

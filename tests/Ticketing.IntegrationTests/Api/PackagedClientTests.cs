@@ -8,6 +8,7 @@ namespace Ticketing.IntegrationTests.Api;
 /// console app outside this repository that knows only that folder (as a NuGet source) and the Api's URL, registers the client with
 /// its DI extension and calls the running Api.
 /// </summary>
+[Collection(HeavyRuns.Name)]
 public class PackagedClientTests(DefaultSystem fixture, ITestOutputHelper output)
 {
     [Fact]

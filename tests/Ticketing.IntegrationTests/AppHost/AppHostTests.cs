@@ -158,20 +158,3 @@ public class AppHostTests(DefaultSystem fixture, ITestOutputHelper output)
         (await TestCatalog.ScalarAsync<int>(fixture.Postgres, "SELECT 1")).ShouldBe(1, "the outside Postgres is left running");
     }
 }
-
-/// <summary>The tests that run whole AppHosts (each with DCP, a dashboard and every server): one at a time.</summary>
-[CollectionDefinition(Name)]
-public sealed class AppHostRuns
-{
-    public const string Name = "AppHost runs";
-}
-
-/// <summary>
-/// The tests that kill resources under a crowd: alone, after the other collections, so that their load and outages never
-/// land in another test's short timing window.
-/// </summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class FaultRuns
-{
-    public const string Name = "Fault runs";
-}

@@ -12,6 +12,7 @@ namespace Ticketing.IntegrationTests.Crowd;
 /// The big sizes carry the <c>Crowd</c> category; the README test command runs them.
 /// </summary>
 [Trait("Category", "Crowd")]
+[Collection(HeavyRuns.Name)]
 public class CrowdTests(DefaultSystem fixture)
 {
     private static readonly Dictionary<string, string> Crowd = new()

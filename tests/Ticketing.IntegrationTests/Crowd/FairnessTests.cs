@@ -14,6 +14,7 @@ namespace Ticketing.IntegrationTests.Crowd;
 /// join order Kafka recorded.
 /// </summary>
 [Trait("Category", "Crowd")]
+[Collection(HeavyRuns.Name)]
 public class FairnessTests(DefaultSystem fixture)
 {
     private const int Joins = 10_000;

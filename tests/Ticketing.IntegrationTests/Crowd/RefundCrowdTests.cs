@@ -13,6 +13,7 @@ namespace Ticketing.IntegrationTests.Crowd;
 /// commit refunds every payment that committed, once. Every test ends with the points accounted for from Postgres.
 /// </summary>
 [Trait("Category", "Crowd")]
+[Collection(HeavyRuns.Name)]
 public class RefundCrowdTests(DefaultSystem fixture, ITestOutputHelper output)
 {
     private readonly ApiDriver _api = fixture.Driver;

@@ -12,7 +12,7 @@ namespace Ticketing.IntegrationTests.Hostile;
 /// <summary>
 /// Bad input on every route, table-driven: malformed JSON, wrong types, missing fields, hostile numbers, other users' ids,
 /// forged tokens, oversized bodies. Each row must get its 4xx and code (API.md), never a 5xx, and must write nothing:
-/// the database's row counts and point total and Redis's key count are the same before and after.
+/// the database's row counts and point total and the contents of every Redis key are the same before and after.
 /// Runs on a system of its own so that no other test's writes move those numbers.
 /// </summary>
 public class HostileInputTests(DefaultSystem fixture)
@@ -209,7 +209,11 @@ public class HostileInputTests(DefaultSystem fixture)
 
         public string Fill(string text) => _placeholders.Aggregate(text, (t, p) => t.Replace(p.Key, p.Value));
 
-        /// <summary>Row counts of every table a request could write, the point total, and Redis's key count.</summary>
+        /// <summary>
+        /// Row counts of every table a request could write and the point total; and every Redis key with its contents (strings,
+        /// hashes, sets, lists in full; sorted sets by member, see <see cref="RedisContentsAsync"/>), so that a changed value shows
+        /// as well as a new or missing key.
+        /// </summary>
         public async Task<string> SnapshotAsync()
         {
             await using var db = new NpgsqlConnection(System.Postgres);
@@ -217,9 +221,36 @@ public class HostileInputTests(DefaultSystem fixture)
                 SELECT concat_ws(' ', (SELECT count(*) FROM users), (SELECT sum(balance) FROM users), (SELECT count(*) FROM payments),
                     (SELECT count(*) FROM reservations), (SELECT count(*) FROM balance_history), (SELECT count(*) FROM idempotency_keys))
                 """);
+            return $"{rows}\n{await RedisContentsAsync()}";
+        }
+
+        /// <summary>
+        /// One line per key, sorted: <c>key type contents</c>. Sorted sets list their members without scores: the scores of the
+        /// waiting room's sets are times (a pass's "live until", a hold's expiry) that a valid pass's own requests move forward
+        /// — a heartbeat, not a write of the hostile request — while a member added or removed is what must not happen.
+        /// </summary>
+        private async Task<string> RedisContentsAsync()
+        {
             var server = _redis.GetServer(_redis.GetEndPoints()[0]);
-            var database = _redis.GetDatabase().Database;
-            return $"{rows} redis:{await server.DatabaseSizeAsync(database)}";
+            var redis = _redis.GetDatabase();
+            var lines = new List<string>();
+            await foreach (var key in server.KeysAsync(redis.Database, pageSize: 1000))
+            {
+                var type = await redis.KeyTypeAsync(key);
+                IEnumerable<string> contents = type switch
+                {
+                    RedisType.String => [(string?)await redis.StringGetAsync(key) ?? ""],
+                    RedisType.Hash => (await redis.HashGetAllAsync(key)).Select(e => $"{e.Name}={e.Value}").Order(StringComparer.Ordinal),
+                    RedisType.Set => (await redis.SetMembersAsync(key)).Select(m => (string)m!).Order(StringComparer.Ordinal),
+                    RedisType.SortedSet => (await redis.SortedSetRangeByRankAsync(key)).Select(m => (string)m!).Order(StringComparer.Ordinal),
+                    RedisType.List => (await redis.ListRangeAsync(key)).Select(m => (string)m!),
+                    _ => [type.ToString()],
+                };
+                lines.Add($"{key} {type} {string.Join(',', contents)}");
+            }
+
+            lines.Sort(StringComparer.Ordinal);
+            return string.Join('\n', lines);
         }
 
         private static string Sign(string audience, Dictionary<string, object> claims, SecurityKey key, DateTime issuedAt, DateTime expires) =>

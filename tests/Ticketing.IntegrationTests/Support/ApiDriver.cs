@@ -123,26 +123,14 @@ public sealed class ApiDriver : IDisposable
     public async Task<QueueState> QueueStatusAsync(TestUser user, QueueTicket ticket) =>
         (await As(user, ticket).GetQueueStatusAsync(ticket.ConcertId)).ShouldReturn();
 
-    /// <summary>Polls the queue (which is also the heartbeat) until ACTIVE; fails after <paramref name="timeout"/>.</summary>
-    public async Task WaitUntilActiveAsync(TestUser user, QueueTicket ticket, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        string status;
-        do
+    /// <summary>Polls the queue (which is also the heartbeat) until ACTIVE; fails when the pass is anything but WAITING or ACTIVE,
+    /// or after <paramref name="timeout"/> (default 30 s).</summary>
+    public Task WaitUntilActiveAsync(TestUser user, QueueTicket ticket, TimeSpan? timeout = null) =>
+        Polling.EventuallyAsync(() => QueueStatusAsync(user, ticket), state =>
         {
-            status = (await QueueStatusAsync(user, ticket)).Status;
-            if (status == "ACTIVE")
-            {
-                return;
-            }
-
-            status.ShouldBe("WAITING");
-            await Task.Delay(100);
-        }
-        while (DateTime.UtcNow < deadline);
-
-        throw new TimeoutException($"Queue token of {user.Name} was not admitted within the timeout (last status {status}).");
-    }
+            state.Status.ShouldBeOneOf("WAITING", "ACTIVE");
+            return state.Status == "ACTIVE";
+        }, timeout ?? TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100));
 
     /// <summary>Joins and waits for admission: a user with an ACTIVE pass for the concert.</summary>
     public async Task<QueueTicket> AdmitAsync(TestUser user, Guid concertId)
