@@ -2,9 +2,10 @@
 # The load command: starts the whole system (through Ticketing.AppHost, with crowd settings, on its own ports and a
 # throw-away data folder), measures this machine's two ceilings in the same run (redis-benchmark SET NX PX on the
 # system's Redis; a Kestrel hello-world JSON endpoint), drives the crowd paths with wrk, prints a table of throughput,
-# latency percentiles, status counts and ratios to the ceilings, writes the same as JSON to bench/results/, and checks
-# afterwards that no seat was sold twice and that every point is accounted for. Bounded: every load step runs for
-# BENCH_SECONDS (default 15) with BENCH_CONNECTIONS (default 50) connections; the whole run takes about 3 minutes.
+# latency percentiles, status counts and ratios to the ceilings, runs pgbench with the charge's and the payment's own SQL
+# (the database's ceiling for the money paths, and each path's share of it), writes the same as JSON to bench/results/,
+# and checks afterwards that no seat was sold twice and that every point is accounted for. Bounded: every load step runs
+# for BENCH_SECONDS (default 15) with BENCH_CONNECTIONS (default 50) connections; the whole run takes about 5 minutes.
 #   ./bench.sh
 #   BENCH_SECONDS=5 ./bench.sh          # a quick look
 #   BENCH_ONLY=streams ./bench.sh       # only the live-stream step (5,000 streams held on one Api; about 2 minutes)
@@ -18,7 +19,7 @@ USERS="${BENCH_USERS:-50}"
 CROWD="${BENCH_CROWD:-20000}"                 # users made in bulk for the joins and the hold-and-pay steps
 JOIN_CONCERTS="${BENCH_JOIN_CONCERTS:-10}"    # each crowd user joins each of these once: CROWD x JOIN_CONCERTS fresh joins at most
 PAYERS="${BENCH_PAYERS:-1000}"                # crowd users who hold and pay in the hold-and-pay steps
-PAY_SCHEDULES="${BENCH_PAY_SCHEDULES:-1200}"  # 50 seats each: the seats the hold-and-pay steps can sell
+PAY_SCHEDULES="${BENCH_PAY_SCHEDULES:-2400}"  # 50 seats each: the seats the hold-and-pay steps can sell (pgbench's payments take the rest)
 PORT_BASE="${BENCH_PORT_BASE:-24100}" # below Linux's ephemeral range (32768-60999), like the system's own ports
 STREAMS="${BENCH_STREAMS:-5000}"              # live status streams held open on the Api in the stream step (0: no stream step)
 ONLY="${BENCH_ONLY:-}"                        # "streams": start the system, run the stream step, stop
@@ -198,7 +199,8 @@ ticks_of() {
 }
 cpu_parts() { # prints "api queueworker apphost redis postgres" tick counts
   local postmaster
-  postmaster=$(pgrep -f "postgres.* -p $TICKETING_POSTGRES_PORT" | head -1)
+  # The postmaster itself (its command line starts with the binary), not the launcher whose arguments name it too.
+  postmaster=$(pgrep -f "^[^ ]*/postgres -D .* -p $TICKETING_POSTGRES_PORT( |$)" | head -1)
   echo "$(ticks_of $(pgrep -f 'Ticketing.Api.dll')) $(ticks_of $(pgrep -f 'Ticketing.QueueWorker.dll')) $(ticks_of $(pgrep -f 'Ticketing.AppHost.dll') $(pgrep -f 'tools/dcp ') $(pgrep -f 'tools/Aspire.Dashboard'))" \
     "$(ticks_of $(pgrep -f "redis-server.*:$TICKETING_REDIS_PORT")) $(ticks_of "$postmaster" $(pgrep -P "$postmaster"))"
 }
@@ -454,6 +456,79 @@ end
 LUA
 run_wrk "POST /api/payments (held seat: 201)" "$work/pay.lua"
 
+# --- the database's own ceiling for the money paths ------------------------------------------------------------------
+# pgbench runs the charge's and the payment's own statements (BalanceLedger.CreditSql, PaymentsEndpoints.PaySql: one statement,
+# one transaction each, as the Api sends them without an Idempotency-Key) with the same number of clients, prepared, against the
+# same tables: the money paths' rate as a share of it says how close the Api gets to the database's limit. Each pgbench
+# statement also picks its user (and the payment its seat) by primary key from a numbered table, which the Api gets as
+# parameters: a little more work per statement, so the ceiling is a little low and the shares a little flattering.
+# Its rows are real charges and payments (with their history rows): the checks below count them like the Api's.
+echo "==> Postgres ceiling: pgbench runs the charge's and the payment's own statements ($CONNECTIONS clients, ${SECONDS_PER_STEP} s each)"
+pg_free_seats=$(psql_q "
+  CREATE TABLE bench_pg_users AS SELECT row_number() OVER (ORDER BY id) AS n, id FROM users;
+  ALTER TABLE bench_pg_users ADD PRIMARY KEY (n);
+  CREATE TABLE bench_pg_seats AS
+    SELECT row_number() OVER (ORDER BY s.schedule_id, s.seat_number) - 1 AS n, s.schedule_id, s.seat_number, s.price
+    FROM seats s JOIN schedules sc ON sc.id = s.schedule_id
+    WHERE sc.concert_id = '$(cat "$work/pay-concert.txt")'
+      AND NOT EXISTS (SELECT 1 FROM reservations r WHERE r.schedule_id = s.schedule_id AND r.seat_number = s.seat_number AND r.status = 'CONFIRMED');
+  ALTER TABLE bench_pg_seats ADD PRIMARY KEY (n);
+  CREATE SEQUENCE bench_pg_seat MINVALUE 0 START 0;
+  SELECT count(*) FROM bench_pg_seats;" | tail -1)
+pg_users=$(psql_q "SELECT count(*) FROM bench_pg_users")
+cat >"$work/pg-charge.sql" <<'SQL'
+\set u random(1, :users)
+WITH who AS (SELECT id FROM bench_pg_users WHERE n = :u),
+credited AS (UPDATE users SET balance = balance + 1000 WHERE id = (SELECT id FROM who) RETURNING balance)
+INSERT INTO balance_history (user_id, kind, amount, balance_after)
+SELECT (SELECT id FROM who), 'CHARGE', 1000, balance FROM credited
+RETURNING balance_after;
+SQL
+cat >"$work/pg-pay.sql" <<'SQL'
+\set u random(1, :users)
+WITH pick AS (
+    SELECT b.schedule_id, b.seat_number, b.price, (SELECT id FROM bench_pg_users WHERE n = :u) AS user_id,
+           gen_random_uuid() AS reservation_id, gen_random_uuid() AS payment_id, gen_random_uuid() AS hold_id, now() AS paid_at
+    FROM (SELECT nextval('bench_pg_seat') AS v) seq JOIN bench_pg_seats b ON b.n = seq.v),
+on_sale AS (
+    SELECT 1 FROM schedules WHERE id = (SELECT schedule_id FROM pick) AND cancelled_at IS NULL FOR KEY SHARE),
+debit AS (
+    UPDATE users SET balance = balance - (SELECT price FROM pick)
+    WHERE id = (SELECT user_id FROM pick) AND balance >= (SELECT price FROM pick) AND EXISTS (SELECT 1 FROM on_sale) RETURNING balance),
+reservation AS (
+    INSERT INTO reservations (id, user_id, schedule_id, seat_number, price, paid_at)
+    SELECT reservation_id, user_id, schedule_id, seat_number, price, paid_at FROM pick, debit),
+payment AS (
+    INSERT INTO payments (id, user_id, reservation_id, hold_id, amount, paid_at)
+    SELECT payment_id, user_id, reservation_id, hold_id, price, paid_at FROM pick, debit),
+history AS (
+    INSERT INTO balance_history (user_id, kind, amount, balance_after, payment_id, at)
+    SELECT user_id, 'PAYMENT', price, balance, payment_id, paid_at FROM pick, debit)
+SELECT balance FROM debit;
+SQL
+# pg_ceiling NAME SCRIPT: pgbench for SECONDS_PER_STEP with CONNECTIONS clients; prints and appends {"name", "tps", "p50_ms",
+# "p99_ms"} (latencies from its per-transaction log) to the ceilings file.
+pg_ceilings="$work/pg-ceilings.jsonl"
+pg_ceiling() {
+  local name=$1 script=$2 tps
+  printf '  %-34s ' "$name"
+  rm -f "$work"/pglog.*
+  tps=$(PGPASSWORD="$password" pgbench -h 127.0.0.1 -p "$TICKETING_POSTGRES_PORT" -U postgres -n -M prepared -c "$CONNECTIONS" -j 2 \
+      -T "$SECONDS_PER_STEP" -D users="$pg_users" -f "$script" -l --log-prefix="$work/pglog" ticketing 2>"$work/pgbench.err" \
+    | awk '/^tps = / { print $3 }') || true
+  [[ -n $tps ]] || { cat "$work/pgbench.err" >&2; echo "error: pgbench did not run ($name)" >&2; exit 1; }
+  cat "$work"/pglog.* | awk '{ print $3 / 1000 }' | sort -n | awk -v name="$name" -v tps="$tps" '
+    { v[NR] = $1 } END { printf "{\"name\":\"%s\",\"tps\":%s,\"p50_ms\":%.2f,\"p99_ms\":%.2f}\n", name, tps, v[int(NR * 0.5)], v[int(NR * 0.99)] }' \
+    | tee -a "$pg_ceilings" | jq -r '"\(.tps|floor) tx/s, p50 \(.p50_ms) ms, p99 \(.p99_ms) ms"'
+}
+pg_charges_before=$(psql_q "SELECT count(*) FROM balance_history WHERE kind = 'CHARGE'")
+pg_ceiling "charge statement" "$work/pg-charge.sql"
+pg_charges=$(($(psql_q "SELECT count(*) FROM balance_history WHERE kind = 'CHARGE'") - pg_charges_before))
+pg_ceiling "payment statement" "$work/pg-pay.sql"
+pg_seats_used=$(psql_q "SELECT CASE WHEN is_called THEN last_value + 1 ELSE 0 END FROM bench_pg_seat")
+((pg_seats_used < pg_free_seats)) || echo "  note: pgbench's payments ran out of free seats ($pg_free_seats); raise BENCH_PAY_SCHEDULES" >&2
+psql_q "DROP TABLE bench_pg_users, bench_pg_seats; DROP SEQUENCE bench_pg_seat" >/dev/null
+
 # --- correctness after the load ------------------------------------------------------------------------------------
 echo "==> contention: every user tries to hold and pay each of seats 2..50 of one schedule at once"
 while read -r t q; do # enough points for every seat a user may win (the charge steps' sums depend on their speed)
@@ -484,10 +559,15 @@ jq -s --arg at "$started_at" --arg machine "$(nproc) cores, $(uname -r)" --argjs
   --argjson seconds "$SECONDS_PER_STEP" --argjson connections "$CONNECTIONS" --argjson users "$USERS" \
   --argjson soldTwice "$sold_twice" --argjson reservations "$reservations" --argjson payments "$payments" \
   --argjson unbalanced "$unbalanced" --argjson paymentRowsMatch "$payment_rows" --argjson chargedOk "$charged_ok" --argjson chargeRows "$charge_rows" \
-  --argjson crowd "$CROWD" --argjson admission "$admission" --argjson streams "$streams_json" '
+  --argjson crowd "$CROWD" --argjson admission "$admission" --argjson streams "$streams_json" --slurpfile pg "$pg_ceilings" '
   { at: $at, machine: $machine, seconds: $seconds, connections: $connections, users: $users, crowd: $crowd,
     admissionAfterJoin: $admission, streams: $streams,
     ceilings: { redisSetNxPx: $redis, kestrelHelloWorld: $kestrel, kestrelHelloWorldCpuUsPerRequest: $kestrelCpu },
+    postgresCeilings: ($pg | map({ (.name): del(.name) }) | add),
+    moneyPathsOfPostgres: (
+      ($pg | map({ (.name): .tps }) | add) as $tps
+      | { charge: ((map(select(.path == "POST /api/balance/charges"))[0].rps // 0) / $tps["charge statement"]),
+          payment: ((map(select(.path == "POST /api/payments (held seat: 201)"))[0].rps // 0) / $tps["payment statement"]) }),
     paths: [ .[] | . + { ofRedis: (.rps / $redis), ofKestrel: (.rps / $kestrel) } ],
     checks: { seatsSoldTwice: $soldTwice, reservations: $reservations, payments: $payments,
               usersWhoseBalanceIsNotTheirHistory: $unbalanced, paymentsMatchTheirHistoryRows: $paymentRowsMatch,
@@ -501,6 +581,8 @@ jq -r '
                ((.ofRedis*1000|floor)/10|tostring + "%"), ((.ofKestrel*1000|floor)/10|tostring + "%"),
                (.cpu_us_per_request // {} | "\(.api|floor) \(.redis|floor) \(.postgres|floor) \((.queueworker + .apphost)|floor) \(.wrk|floor)")])
   | @tsv' "$results" | column -t -s $'\t'
+jq -r '.postgresCeilings as $c | .moneyPathsOfPostgres as $r
+  | "money paths against pgbench running their own statements: charges \($r.charge * 1000 | floor / 10)% of \($c["charge statement"].tps | floor) tx/s (p99 \($c["charge statement"].p99_ms) ms), payments \($r.payment * 1000 | floor / 10)% of \($c["payment statement"].tps | floor) tx/s (p99 \($c["payment statement"].p99_ms) ms)"' "$results"
 echo "admission after join (the join step's tokens): $(jq -r '.admissionAfterJoin | "\(.admitted) admitted; p50 \(.p50_ms) ms, p95 \(.p95_ms) ms, p99 \(.p99_ms) ms, max \(.max_ms) ms"' "$results")"
 jq -r '.streams | select(.streams != null) | "live streams: \(.ready.opened) of \(.streams) open (first event p50 \(.ready.firstEventMs.p50) ms, p99 \(.ready.firstEventMs.p99) ms); \(.held.moves) moves of the line while held, \(.held.eventsWhileHeld) events delivered, \(.held.exactPositions) exact places at the end; Api memory \(.kbPerStream) KiB per stream"' "$results"
 echo
@@ -509,7 +591,7 @@ echo "results: $results"
 
 # wrk ends a step by closing its connections: a charge in flight then (at most one per connection and step) commits without
 # its answer being counted, so the CHARGE rows may exceed the counted 200s by that much, never fall below them.
-charge_rows_of_steps=$((charge_rows - USERS - CROWD)) # one top-up per user before the contention step; one opening charge per crowd user
+charge_rows_of_steps=$((charge_rows - USERS - CROWD - pg_charges)) # one top-up per user before the contention step; one opening charge per crowd user; pgbench's
 if [[ $sold_twice != 0 || $unbalanced != 0 || $payment_rows != true ]] \
   || ((charge_rows_of_steps < charged_ok || charge_rows_of_steps > charged_ok + 2 * CONNECTIONS)); then
   echo "FAILED: a correctness check did not hold (see above)" >&2
