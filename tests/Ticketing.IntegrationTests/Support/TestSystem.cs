@@ -44,7 +44,7 @@ public sealed class TestSystem : IAsyncDisposable
     /// The names every test system makes organisers (<c>Ticketing__Organisers__Names</c>); <see cref="ApiDriver.OrganiserAsync"/> signs
     /// one of them up, or in when a test before it already did.
     /// </summary>
-    public static readonly IReadOnlyList<string> OrganiserNames = ["organiser-a", "organiser-b", "web-organiser"];
+    public static readonly IReadOnlyList<string> OrganiserNames = ["organiser-a", "organiser-b", "organiser-c", "web-organiser"];
 
     public static string LogDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "logs", "last-run");
 
