@@ -9,6 +9,7 @@
 #   ./bench.sh
 #   BENCH_SECONDS=5 ./bench.sh          # a quick look
 #   BENCH_ONLY=streams ./bench.sh       # only the live-stream step (5,000 streams held on one Api; about 2 minutes)
+#   BENCH_ONLY=sale ./bench.sh          # only the sale opening: 50,000 people join one concert at once and buy out its house
 # Speed is measured here, never in ./test.sh. Load goes to 127.0.0.1 only.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -22,7 +23,13 @@ PAYERS="${BENCH_PAYERS:-1000}"                # crowd users who hold and pay in 
 PAY_SCHEDULES="${BENCH_PAY_SCHEDULES:-2400}"  # 50 seats each: the seats the hold-and-pay steps can sell (pgbench's payments take the rest)
 PORT_BASE="${BENCH_PORT_BASE:-24100}" # below Linux's ephemeral range (32768-60999), like the system's own ports
 STREAMS="${BENCH_STREAMS:-5000}"              # live status streams held open on the Api in the stream step (0: no stream step)
-ONLY="${BENCH_ONLY:-}"                        # "streams": start the system, run the stream step, stop
+ONLY="${BENCH_ONLY:-}"                        # "streams": start the system, run the stream step, stop; "sale": the sale opening only
+SALE_PEOPLE="${BENCH_SALE_PEOPLE:-50000}"      # the sale opening: people (made in bulk) who join at once,
+SALE_SCHEDULES="${BENCH_SALE_SCHEDULES:-100}"  # the house (50 seats each),
+SALE_CAPACITY="${BENCH_SALE_CAPACITY:-1000}"   # the active set's size (the system's Ticketing__Queue__ActiveCapacity),
+SALE_POLL="${BENCH_SALE_POLL_SECONDS:-2}"      # how often each waiting person polls (no live streams in this version),
+SALE_MAX="${BENCH_SALE_MAX_SECONDS:-600}"      # and when the scenario gives up
+[[ $ONLY == sale ]] && STREAMS=0
 
 PROFILE="${BENCH_PROFILE:-0}"                 # 1: perf-record the Api during every load step (reports next to the results)
 # bsdextrautils: column(1) for the table; linux-perf only to profile
@@ -55,8 +62,10 @@ hello_port=$((PORT_BASE + 7))
 # receiver and its resource service.
 export DOTNET_ENVIRONMENT=Development ASPIRE_ALLOW_UNSECURED_TRANSPORT=true ASPNETCORE_URLS="http://127.0.0.1:$((PORT_BASE + 6))"
 export ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL="http://127.0.0.1:$((PORT_BASE + 9))" ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL="http://127.0.0.1:$((PORT_BASE + 10))"
-# Crowd settings: everyone who joins is admitted at once, so the paths behind the waiting room can be driven.
+# Crowd settings: everyone who joins is admitted at once, so the paths behind the waiting room can be driven. The sale opening
+# has a bounded active set instead, filled in FIFO batches as people pay and leave.
 export Ticketing__Queue__ActiveCapacity=1000000 Ticketing__Queue__AdmissionBatchSize=10000
+[[ $ONLY == sale ]] && export Ticketing__Queue__ActiveCapacity="$SALE_CAPACITY" Ticketing__Queue__AdmissionBatchSize=500
 # Each payer holds and pays many seats of the one pay concert: the per-concert hold cap (default 4) at its maximum.
 export Ticketing__Holds__MaxPerUserPerConcert=50
 # The load steps are one address and a few users firing thousands of requests a second, on purpose: rate limits off.
@@ -77,7 +86,7 @@ Ticketing__Auth__SigningKey=$(head -c 32 /dev/urandom | base64)
 export Ticketing__Auth__SigningKey
 A="http://127.0.0.1:$TICKETING_API_PORT"
 
-apphost_pid="" hello_pid="" streams_pid="" system_pids=()
+apphost_pid="" hello_pid="" streams_pid="" sale_pid="" system_pids=()
 # The processes of the system: DCP runs detached from the AppHost, tied to it by "--monitor <pid>" in its command lines, and each
 # service it runs has a "dcp monitor-process --child <pid>" beside it. Collected once the system is up, so that the cleanup waits
 # for exactly these PIDs (and ends only them).
@@ -103,6 +112,7 @@ cleanup() {
   local status=$?
   trap - EXIT INT TERM
   [[ -n $streams_pid ]] && kill "$streams_pid" 2>/dev/null && wait "$streams_pid" 2>/dev/null
+  [[ -n $sale_pid ]] && kill "$sale_pid" 2>/dev/null && wait "$sale_pid" 2>/dev/null
   [[ -n $hello_pid ]] && kill "$hello_pid" 2>/dev/null && wait "$hello_pid" 2>/dev/null
   if [[ -n $apphost_pid ]] && kill -0 "$apphost_pid" 2>/dev/null; then
     echo "==> stopping the system"
@@ -290,7 +300,7 @@ kestrel_cpu=$(jq -n --argjson t "$(($(ticks_of "$hello_pid") - hello_before))" -
 echo "$kestrel_rps req/s ($kestrel_cpu µs of CPU per request)"
 
 echo "==> paths ($CONNECTIONS connections, ${SECONDS_PER_STEP} s each, $USERS users in turn)"
-[[ ${BENCH_SKIP_PATHS:-0} == 1 ]] && echo "  skipped (BENCH_SKIP_PATHS=1)" || {
+[[ ${BENCH_SKIP_PATHS:-0} == 1 || $ONLY == sale ]] && echo "  skipped (BENCH_SKIP_PATHS=1 or BENCH_ONLY=sale)" || {
 step "POST /api/holds (seat held: 409)" POST /api/holds "{\"scheduleId\":\"$schedule\",\"seatNumber\":1}" 0
 step "GET /api/concerts/{id}/queue" GET "/api/concerts/$concert/queue" "" 0
 step "GET /api/concerts (anonymous)" GET /api/concerts "" 0 1
@@ -348,6 +358,67 @@ if [[ $ONLY == streams ]]; then
     (.paths[] | [.path, (.rps|floor), .p50_ms, .p95_ms, .p99_ms, (.status|to_entries|map("\(.key)×\(.value)")|join(" ")),
                  (.cpu_us_per_request | "\(.api|floor) \(.redis|floor)")]) | @tsv' "$results" | column -t -s $'\t'
   echo "results: $results"
+  exit 0
+fi
+
+# --- the sale opening (BENCH_ONLY=sale) ------------------------------------------------------------------------------
+# bench/Ticketing.Bench.Crowd's sale mode (SaleCrowd.cs): SALE_PEOPLE people made in bulk join one concert at once, wait polling
+# every SALE_POLL s, are admitted in FIFO batches into an active set of SALE_CAPACITY, hold a free seat and pay until the house of
+# SALE_SCHEDULES x 50 seats is sold out, then whoever still waits leaves. CPU per process is read from /proc over the whole sale.
+if [[ $ONLY == sale ]]; then
+  echo "==> sale opening: $SALE_PEOPLE people join one concert at once; $SALE_SCHEDULES x 50 seats; active set $SALE_CAPACITY; the waiting poll every $SALE_POLL s"
+  dotnet bench/Ticketing.Bench.Crowd/bin/Release/net10.0/Ticketing.Bench.Crowd.dll \
+    "Host=127.0.0.1;Port=$TICKETING_POSTGRES_PORT;Username=postgres;Password=$password;Database=ticketing" \
+    "$Ticketing__Auth__SigningKey" "$SALE_PEOPLE" 0 "$SALE_SCHEDULES" "$work" | sed 's/^/  /'
+  api_pid=$(pgrep -f 'Ticketing.Api.dll' | head -1)
+  rss_before=$(awk '/^VmRSS:/ { print $2 }' "/proc/$api_pid/status")
+  cpu_before=$(cpu_parts)
+  sale_clock=$SECONDS
+  dotnet bench/Ticketing.Bench.Crowd/bin/Release/net10.0/Ticketing.Bench.Crowd.dll sale "127.0.0.1:$TICKETING_REDIS_PORT,password=$redis_password" \
+    "$A" "$work" "$SALE_POLL" "$SALE_MAX" &
+  sale_pid=$!
+  rss_peak=$rss_before client_ticks=0
+  while kill -0 "$sale_pid" 2>/dev/null; do
+    client_ticks=$(ticks_of "$sale_pid")
+    rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$api_pid/status" 2>/dev/null || echo 0)
+    ((rss > rss_peak)) && rss_peak=$rss
+    sleep 1
+  done
+  sale_ok=0
+  wait "$sale_pid" && sale_ok=1
+  sale_pid=""
+  sale_seconds=$((SECONDS - sale_clock))
+  cpu_after=$(cpu_parts)
+  sold_twice=$(psql_q "SELECT count(*) FROM (SELECT 1 FROM reservations WHERE status = 'CONFIRMED' GROUP BY schedule_id, seat_number HAVING count(*) > 1) d")
+  unbalanced=$(psql_q "SELECT count(*) FROM users u WHERE u.balance <> COALESCE((SELECT sum(CASE h.kind WHEN 'PAYMENT' THEN -h.amount ELSE h.amount END) FROM balance_history h WHERE h.user_id = u.id), 0)")
+  jq -n --slurpfile sale "$work/sale.json" --arg at "$started_at" --arg machine "$(nproc) cores, $(uname -r)" \
+    --argjson kestrel "$kestrel_rps" --argjson kestrelCpu "$kestrel_cpu" --argjson capacity "$SALE_CAPACITY" --argjson seconds "$sale_seconds" \
+    --arg before "$cpu_before" --arg after "$cpu_after" --argjson client "$client_ticks" --argjson hz "$(getconf CLK_TCK)" \
+    --argjson rssBefore "$rss_before" --argjson rssPeak "$rss_peak" --argjson soldTwice "$sold_twice" --argjson unbalanced "$unbalanced" '
+    ($before | split(" ") | map(tonumber)) as $b | ($after | split(" ") | map(tonumber)) as $a
+    | def cpu(i): (($a[i] - $b[i]) / $hz * 10 | round / 10);
+    { at: $at, machine: $machine, ceilings: { kestrelHelloWorld: $kestrel, kestrelHelloWorldCpuUsPerRequest: $kestrelCpu },
+      sale: ($sale[0] + { activeCapacity: $capacity, wallSeconds: $seconds }),
+      cpuSeconds: { api: cpu(0), queueworker: cpu(1), apphost: cpu(2), redis: cpu(3), postgres: cpu(4), client: (($client / $hz * 10) | round / 10) },
+      apiRssMiB: { before: ($rssBefore / 1024 | floor), peak: ($rssPeak / 1024 | floor) },
+      checks: { seatsSoldTwice: $soldTwice, usersWhoseBalanceIsNotTheirHistory: $unbalanced } }' >"$results"
+  echo
+  jq -r '.sale as $s | .cpuSeconds as $c | .apiRssMiB as $m
+    | "Sale opening, \(.at), \(.machine): \($s.people) people, \($s.seats) seats, active set \($s.activeCapacity), the waiting poll every \($s.pollSeconds) s (streams: \($s.streamShare * 100)%)",
+      "  join burst: \($s.joinBurst.perSecond)/s over \($s.joinBurst.seconds) s, p50 \($s.joinBurst.p50_ms) ms, p99 \($s.joinBurst.p99_ms) ms, statuses \($s.joinBurst.statuses | tostring)",
+      "  admission order: \($s.admissionOrder.admitted) admitted, \($s.admissionOrder.inversions) inversions against the join order",
+      "  heartbeat during the sale: \($s.heartbeat.count) polls, p50 \($s.heartbeat.p50_ms) ms, p99 \($s.heartbeat.p99_ms) ms, statuses \($s.heartbeat.statuses | tostring)",
+      "  hold: p50 \($s.hold.p50_ms) ms, p99 \($s.hold.p99_ms) ms \($s.hold.statuses | tostring); payment: p50 \($s.payment.p50_ms) ms, p99 \($s.payment.p99_ms) ms \($s.payment.statuses | tostring)",
+      "  sold out: \($s.soldOutSeconds // "never") s after the first join (\($s.paid) paid); everyone done after \($s.wallSeconds) s: \($s.outcomes | tostring)",
+      "  CPU seconds over the sale: Api \($c.api), QueueWorker \($c.queueworker), AppHost+DCP+dashboard \($c.apphost), Redis \($c.redis), Postgres \($c.postgres), the crowd client \($c.client)",
+      "  Api memory (VmRSS): \($m.before) MiB before, \($m.peak) MiB at its peak",
+      "checks: seats sold twice \(.checks.seatsSoldTwice); users whose balance is not their history \(.checks.usersWhoseBalanceIsNotTheirHistory)"' "$results"
+  echo "results: $results"
+  inversions=$(jq '.sale.admissionOrder.inversions' "$results")
+  if ((sale_ok == 0 || sold_twice != 0 || unbalanced != 0 || inversions != 0)); then
+    echo "FAILED: the house was not sold out, or a check did not hold (see above)" >&2
+    exit 1
+  fi
   exit 0
 fi
 

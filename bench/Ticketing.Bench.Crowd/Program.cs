@@ -7,6 +7,7 @@
 // Writes <out>/crowd-users.txt ("userId accessToken" per line), <out>/join-concerts.txt and <out>/pay-concert.txt (concert ids, one per
 // line) and <out>/pay-schedules.txt (schedule ids in order).
 //   dotnet Ticketing.Bench.Crowd.dll streams …   holds live status streams open on one Api (see StreamCrowd.cs)
+//   dotnet Ticketing.Bench.Crowd.dll sale …      a sale opening: the crowd joins one concert at once and buys out its house (SaleCrowd.cs)
 using System.Diagnostics;
 using Dapper;
 using Microsoft.AspNetCore.Identity;
@@ -20,6 +21,11 @@ using Ticketing.Api.Users;
 if (args is ["streams", .. var streamArgs])
 {
     return await StreamCrowd.RunAsync(streamArgs);
+}
+
+if (args is ["sale", .. var saleArgs])
+{
+    return await SaleCrowd.RunAsync(saleArgs);
 }
 
 if (args.Length != 6)
