@@ -7,8 +7,10 @@ namespace Ticketing.WaitingRoom.Hosting;
 /// What the Api and the QueueWorker give Aspire's Redis client integration (Aspire.StackExchange.Redis):
 /// <c>builder.AddRedisClient("redis", RedisClientDefaults.Settings, RedisClientDefaults.Options)</c>. The integration registers
 /// the one shared <see cref="IConnectionMultiplexer"/> (connected while the host starts, <c>abortConnect=false</c>: a Redis
-/// that is down then does not stop the start, calls fail fast with <see cref="RedisConnectionException"/> meanwhile and the
-/// Api answers 503) and a health check that pings Redis on <c>/health</c>.
+/// that is down then does not stop the start) and a health check that pings Redis on <c>/health</c>. While Redis is away,
+/// commands wait in the multiplexer's backlog and go out when it reconnects (a Redis restarted within seconds costs
+/// latency, not errors: issue 16's fault test); one that waits past its timeout (5 s) fails with
+/// <see cref="RedisConnectionException"/> or <see cref="RedisTimeoutException"/>, which the Api answers with 503.
 /// </summary>
 public static class RedisClientDefaults
 {
