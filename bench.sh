@@ -154,6 +154,10 @@ password=$(jq -r '.PostgresPassword // empty' "$TICKETING_DATA_DIR/secrets.json"
 redis_password=$(jq -r '.RedisPassword // empty' "$TICKETING_DATA_DIR/secrets.json")
 redis_auth=(-a "$redis_password" --no-auth-warning)
 psql_q() { PGPASSWORD="$password" psql -h 127.0.0.1 -p "$TICKETING_POSTGRES_PORT" -U postgres -d ticketing -At -c "$1"; }
+# The two checks every run ends with: seats with more than one CONFIRMED reservation, and users whose balance is not the sum
+# of their history (charges and refunds minus payments).
+seats_sold_twice() { psql_q "SELECT count(*) FROM (SELECT 1 FROM reservations WHERE status = 'CONFIRMED' GROUP BY schedule_id, seat_number HAVING count(*) > 1) d"; }
+users_not_their_history() { psql_q "SELECT count(*) FROM users u WHERE u.balance <> COALESCE((SELECT sum(CASE h.kind WHEN 'PAYMENT' THEN -h.amount ELSE h.amount END) FROM balance_history h WHERE h.user_id = u.id), 0)"; }
 
 echo "==> starting the Kestrel hello-world ceiling on :$hello_port"
 dotnet bench/Ticketing.Bench.HelloWorld/bin/Release/net10.0/Ticketing.Bench.HelloWorld.dll --urls "http://127.0.0.1:$hello_port" >"$work/hello.log" 2>&1 &
@@ -371,7 +375,7 @@ if [[ $ONLY == sale ]]; then
     "Host=127.0.0.1;Port=$TICKETING_POSTGRES_PORT;Username=postgres;Password=$password;Database=ticketing" \
     "$Ticketing__Auth__SigningKey" "$SALE_PEOPLE" 0 "$SALE_SCHEDULES" "$work" | sed 's/^/  /'
   api_pid=$(pgrep -f 'Ticketing.Api.dll' | head -1)
-  rss_before=$(awk '/^VmRSS:/ { print $2 }' "/proc/$api_pid/status")
+  rss_before=$(rss_kb "$api_pid")
   cpu_before=$(cpu_parts)
   sale_clock=$SECONDS
   dotnet bench/Ticketing.Bench.Crowd/bin/Release/net10.0/Ticketing.Bench.Crowd.dll sale "127.0.0.1:$TICKETING_REDIS_PORT,password=$redis_password" \
@@ -380,7 +384,7 @@ if [[ $ONLY == sale ]]; then
   rss_peak=$rss_before client_ticks=0
   while kill -0 "$sale_pid" 2>/dev/null; do
     client_ticks=$(ticks_of "$sale_pid")
-    rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$api_pid/status" 2>/dev/null || echo 0)
+    rss=$(rss_kb "$api_pid" 2>/dev/null || echo 0)
     ((rss > rss_peak)) && rss_peak=$rss
     sleep 1
   done
@@ -389,8 +393,8 @@ if [[ $ONLY == sale ]]; then
   sale_pid=""
   sale_seconds=$((SECONDS - sale_clock))
   cpu_after=$(cpu_parts)
-  sold_twice=$(psql_q "SELECT count(*) FROM (SELECT 1 FROM reservations WHERE status = 'CONFIRMED' GROUP BY schedule_id, seat_number HAVING count(*) > 1) d")
-  unbalanced=$(psql_q "SELECT count(*) FROM users u WHERE u.balance <> COALESCE((SELECT sum(CASE h.kind WHEN 'PAYMENT' THEN -h.amount ELSE h.amount END) FROM balance_history h WHERE h.user_id = u.id), 0)")
+  sold_twice=$(seats_sold_twice)
+  unbalanced=$(users_not_their_history)
   jq -n --slurpfile sale "$work/sale.json" --arg at "$started_at" --arg machine "$(nproc) cores, $(uname -r)" \
     --argjson kestrel "$kestrel_rps" --argjson kestrelCpu "$kestrel_cpu" --argjson capacity "$SALE_CAPACITY" --argjson seconds "$sale_seconds" \
     --arg before "$cpu_before" --arg after "$cpu_after" --argjson client "$client_ticks" --argjson hz "$(getconf CLK_TCK)" \
@@ -616,11 +620,11 @@ seq 2 50 | while read -r seat; do while read -r t q; do echo "$t $q $seat"; done
     fi' "$A" "$schedule" >"$work/payments.txt"
 echo "  payment answers: $(sort "$work/payments.txt" | uniq -c | awk '{printf "%s×%s ", $2, $1}')"
 
-sold_twice=$(psql_q "SELECT count(*) FROM (SELECT 1 FROM reservations WHERE status = 'CONFIRMED' GROUP BY schedule_id, seat_number HAVING count(*) > 1) d")
+sold_twice=$(seats_sold_twice)
 reservations=$(psql_q "SELECT count(*) FROM reservations")
 payments=$(psql_q "SELECT count(*) FROM payments")
 # Points: every balance is exactly its charges minus its payments plus its refunds, and every payment is one PAYMENT row.
-unbalanced=$(psql_q "SELECT count(*) FROM users u WHERE u.balance <> COALESCE((SELECT sum(CASE h.kind WHEN 'PAYMENT' THEN -h.amount ELSE h.amount END) FROM balance_history h WHERE h.user_id = u.id), 0)")
+unbalanced=$(users_not_their_history)
 payment_rows=$(psql_q "SELECT CASE WHEN (SELECT count(*) FROM payments) = (SELECT count(*) FROM balance_history WHERE kind = 'PAYMENT') AND (SELECT COALESCE(sum(amount), 0) FROM payments) = (SELECT COALESCE(sum(amount), 0) FROM balance_history WHERE kind = 'PAYMENT') THEN 'true' ELSE 'false' END")
 charged_ok=$(jq -s '[.[] | select(.path | startswith("POST /api/balance/charges")) | .status["200"] // 0] | add // 0' "$steps")
 charge_rows=$(psql_q "SELECT count(*) FROM balance_history WHERE kind = 'CHARGE'")

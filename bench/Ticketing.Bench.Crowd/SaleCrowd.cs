@@ -250,13 +250,8 @@ internal static class SaleCrowd
         return new JsonObject { ["admitted"] = admitted.Length, ["inversions"] = inversions };
     }
 
-    // The queue token's id: its jti claim (JWT payload, base64url JSON).
-    private static Guid TokenId(string token)
-    {
-        var payload = token.Split('.')[1].Replace('-', '+').Replace('_', '/');
-        payload = payload.PadRight(payload.Length + (4 - payload.Length % 4) % 4, '=');
-        return Guid.Parse(JsonNode.Parse(Convert.FromBase64String(payload))!["jti"]!.GetValue<string>());
-    }
+    // The queue token's id: its jti claim.
+    private static Guid TokenId(string token) => Guid.Parse(new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token).Id);
 
     private sealed class Person(string accessToken)
     {

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Ticketing.WaitingRoom;
-using Ticketing.WaitingRoom.Hosting;
 
 namespace Ticketing.QueueWorker;
 

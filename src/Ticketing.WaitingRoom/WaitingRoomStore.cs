@@ -1,7 +1,6 @@
 using System.Reflection;
 using System.Security.Cryptography;
 using StackExchange.Redis;
-using Ticketing.WaitingRoom.Hosting;
 
 namespace Ticketing.WaitingRoom;
 

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Ticketing.ServiceDefaults;
 using Ticketing.WaitingRoom;
-using Ticketing.WaitingRoom.Hosting;
 
 namespace Ticketing.Api.Challenge;
 

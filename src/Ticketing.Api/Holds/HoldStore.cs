@@ -2,7 +2,6 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Ticketing.WaitingRoom;
-using Ticketing.WaitingRoom.Hosting;
 
 namespace Ticketing.Api.Holds;
 

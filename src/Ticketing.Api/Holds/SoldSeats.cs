@@ -3,7 +3,6 @@ using Npgsql;
 using StackExchange.Redis;
 using Ticketing.Api.Data.Model;
 using Ticketing.WaitingRoom;
-using Ticketing.WaitingRoom.Hosting;
 
 namespace Ticketing.Api.Holds;
 

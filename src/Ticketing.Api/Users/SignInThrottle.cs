@@ -1,6 +1,5 @@
 using StackExchange.Redis;
 using Ticketing.WaitingRoom;
-using Ticketing.WaitingRoom.Hosting;
 
 namespace Ticketing.Api.Users;
 

@@ -127,8 +127,7 @@ public class HostileInputTests(DefaultSystem fixture)
             // A system of its own (the "writes nothing" snapshot counts every table, so no other test may write there meanwhile), with
             // rate limits off: one attacker sends dozens of bad bodies to the same routes at once, and a 429 would hide the answer
             // under test (LimitsTests is where the limits are tested).
-            return s_world ??= await World.CreateAsync(await fixture.CustomAsync("hostile",
-                new Dictionary<string, string> { ["Ticketing__RateLimits__Enabled"] = "false" }));
+            return s_world ??= await World.CreateAsync(await fixture.CustomAsync("hostile", DefaultSystem.RateLimitsOff));
         }
         finally
         {

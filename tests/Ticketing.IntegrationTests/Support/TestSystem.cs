@@ -307,8 +307,10 @@ public sealed class DefaultSystem : IAsyncLifetime
     /// A shared system with rate limits off, for tests in which one user fires many requests at once on purpose (concurrency
     /// correctness, not limits: LimitsTests covers those).
     /// </summary>
-    public Task<TestSystem> UnlimitedAsync() =>
-        CustomAsync("unlimited", new Dictionary<string, string> { ["Ticketing__RateLimits__Enabled"] = "false" });
+    public Task<TestSystem> UnlimitedAsync() => CustomAsync("unlimited", RateLimitsOff);
+
+    /// <summary>The setting that switches the Api's rate limits off.</summary>
+    public static readonly IReadOnlyDictionary<string, string> RateLimitsOff = new Dictionary<string, string> { ["Ticketing__RateLimits__Enabled"] = "false" };
 
     /// <summary>The system named <paramref name="name"/> with <paramref name="settings"/>, started once and shared by its callers.</summary>
     public Task<TestSystem> CustomAsync(string name, IReadOnlyDictionary<string, string> settings, bool withWeb = false) =>
