@@ -32,7 +32,8 @@ public static class AppModelExtensions
 
     /// <summary>
     /// Passes every <c>Ticketing__*</c> setting of the AppHost (its environment and command line, e.g.
-    /// <c>Ticketing__Holds__Duration=00:00:30 ./run.sh</c>) and every <c>Logging__*</c> one to the project, and the telemetry
+    /// <c>Ticketing__Holds__Duration=00:00:30 ./run.sh</c>), every <c>Logging__*</c> one and every <c>Kafka__*</c> one (the
+    /// QueueWorker's librdkafka consumer properties, <c>Kafka__Consumer__&lt;property&gt;</c>) to the project, and the telemetry
     /// settings an operator gives the run:
     /// <list type="bullet">
     /// <item><c>TICKETING_OTLP_ENDPOINT</c> (with <c>TICKETING_OTLP_PROTOCOL</c>, <c>grpc</c> or <c>http/protobuf</c>, default
@@ -69,7 +70,7 @@ public static class AppModelExtensions
                 }
             }
 
-            foreach (var section in new[] { "Ticketing", "Logging" })
+            foreach (var section in new[] { "Ticketing", "Logging", "Kafka" })
             {
                 foreach (var (key, value) in configuration.GetSection(section).AsEnumerable())
                 {

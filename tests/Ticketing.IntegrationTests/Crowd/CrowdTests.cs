@@ -32,10 +32,16 @@ public class CrowdTests(DefaultSystem fixture)
         ["Ticketing__RateLimits__Enabled"] = "false",
     };
 
+    /// <summary>The shared system of the crowds here: an active set of 2,000, rate limits off.</summary>
+    internal static Task<TestSystem> CrowdSystemAsync(DefaultSystem fixture) => fixture.CustomAsync("crowd", Crowd);
+
+    /// <summary>The shared system of the expiry-edge tests: an active set of 1,000, holds of 2 s, rate limits off.</summary>
+    internal static Task<TestSystem> ExpiryEdgeSystemAsync(DefaultSystem fixture) => fixture.CustomAsync("expiry-edge", ExpiryEdge);
+
     [Fact]
     public async Task A_thousand_active_users_holding_one_seat_at_once_give_exactly_one_winner()
     {
-        var system = await fixture.CustomAsync("crowd", Crowd);
+        var system = await CrowdSystemAsync(fixture);
         var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
         var users = await system.CreateUsersAsync(1000);
         var tickets = await Crowds.AdmitAllAsync(system.Driver, users, concert.ConcertId);
@@ -59,7 +65,7 @@ public class CrowdTests(DefaultSystem fixture)
     [Fact]
     public async Task Payments_fired_across_the_hold_expiry_edge_never_sell_a_seat_twice_and_a_410_debits_nothing()
     {
-        var system = await fixture.CustomAsync("expiry-edge", ExpiryEdge);
+        var system = await ExpiryEdgeSystemAsync(fixture);
         var api = system.Driver;
         var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
         const int seats = 40;
@@ -144,7 +150,7 @@ public class CrowdTests(DefaultSystem fixture)
     [Fact]
     public async Task A_hold_that_ran_out_and_was_sold_to_someone_else_answers_410_and_leaves_the_first_balance_untouched()
     {
-        var system = await fixture.CustomAsync("expiry-edge", ExpiryEdge);
+        var system = await ExpiryEdgeSystemAsync(fixture);
         var api = system.Driver;
         var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
         var a = await api.CreateUserAsync(initialBalance: 500_000);
@@ -205,7 +211,7 @@ public class CrowdTests(DefaultSystem fixture)
     [Fact]
     public async Task A_thousand_concurrent_charges_of_one_user_add_up_to_the_exact_sum_with_one_history_row_each()
     {
-        var system = await fixture.CustomAsync("crowd", Crowd); // one user firing 1,000 charges at once: far past the per-user limit
+        var system = await CrowdSystemAsync(fixture); // one user firing 1,000 charges at once: far past the per-user limit
         var api = system.Driver;
         var user = await api.CreateUserAsync();
         const int count = 1000;
@@ -222,7 +228,7 @@ public class CrowdTests(DefaultSystem fixture)
     [Fact]
     public async Task One_payment_idempotency_key_fired_concurrently_and_again_later_pays_once_with_one_answer()
     {
-        var system = await fixture.CustomAsync("crowd", Crowd); // 20 payments of one user at once: past the per-user limit
+        var system = await CrowdSystemAsync(fixture); // 20 payments of one user at once: past the per-user limit
         var api = system.Driver;
         var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
         var user = await api.CreateUserAsync(initialBalance: 1_000_000);

@@ -30,11 +30,14 @@ public class FairnessTests(DefaultSystem fixture)
         ["Ticketing__RateLimits__Enabled"] = "false", // 10,000 joins from one address within seconds, on purpose
     };
 
+    /// <summary>The system of the fairness line (its settings above).</summary>
+    internal static Task<TestSystem> FairSystemAsync(DefaultSystem fixture) => fixture.CustomAsync("fair", Fair);
+
     [Fact]
     public async Task Ten_thousand_joins_are_admitted_in_exactly_join_order_with_positions_only_moving_forward_and_the_active_set_never_over_capacity()
     {
         var output = TestContext.Current.TestOutputHelper;
-        var system = await fixture.CustomAsync("fair", Fair);
+        var system = await FairSystemAsync(fixture);
         var api = system.Driver;
         var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
         var users = await system.CreateUsersAsync(Joins);
