@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Ticketing.Api.Infrastructure;
@@ -54,6 +56,7 @@ public sealed class QueueEventsResult(QueueEventStream stream, QueueStatusRespon
         // Reverse proxies that buffer responses (nginx) pass this one through as it is written.
         response.Headers["X-Accel-Buffering"] = "no";
         httpContext.Features.GetRequiredFeature<IHttpResponseBodyFeature>().DisableBuffering();
+        ForgetCredentials(httpContext);
 
         QueueMetrics.Streams.Add(1);
         logger.LogDebug("Stream of token {TokenId} opened: {Status} {Position}", stream.TokenId, first.Status, first.Position);
@@ -90,6 +93,23 @@ public sealed class QueueEventsResult(QueueEventStream stream, QueueStatusRespon
             logger.LogDebug("Stream of token {TokenId} closed", stream.TokenId);
         }
     }
+
+    /// <summary>
+    /// Drops what the request no longer needs once its stream is open, for as long as it stays open (minutes, for thousands of
+    /// people at once): the signed-in user (claims, the parsed access token behind them, the authentication result) and the two
+    /// token headers. Authentication, authorization, the rate limit and the pass were all decided before; nothing after this
+    /// reads them. About 5 KiB of each open stream's memory was theirs (a heap dump of 5,000 open streams: 14 claims, their
+    /// property dictionaries and the JsonWebToken per stream), and the tokens no longer sit in memory for the stream's life.
+    /// </summary>
+    public static void ForgetCredentials(HttpContext httpContext)
+    {
+        httpContext.User = Anonymous;
+        httpContext.Features.Set<IAuthenticateResultFeature>(null);
+        httpContext.Request.Headers.Authorization = default;
+        httpContext.Request.Headers.Remove(IQueuePassValidator.HeaderName);
+    }
+
+    private static readonly ClaimsPrincipal Anonymous = new(new ClaimsIdentity());
 
     // One status event; false when the client has gone.
     private static async Task<bool> WriteAsync(PipeWriter writer, QueueStatusResponse status, CancellationToken cancellationToken)
