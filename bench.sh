@@ -5,7 +5,8 @@
 # latency percentiles, status counts and ratios to the ceilings, runs pgbench with the charge's and the payment's own SQL
 # (the database's ceiling for the money paths, and each path's share of it), writes the same as JSON to bench/results/,
 # and checks afterwards that no seat was sold twice and that every point is accounted for. Bounded: every load step runs
-# for BENCH_SECONDS (default 15) with BENCH_CONNECTIONS (default 50) connections; the whole run takes about 5 minutes.
+# for BENCH_SECONDS (default 15) with BENCH_CONNECTIONS (default 50) connections; the whole run takes about 8 minutes, the sale
+# opening at its end (on a fresh system: BENCH_ONLY=sale below) included.
 #   ./bench.sh
 #   BENCH_SECONDS=5 ./bench.sh          # a quick look
 #   BENCH_ONLY=streams ./bench.sh       # only the live-stream step (5,000 streams held on one Api; about 2 minutes)
@@ -27,17 +28,21 @@ ONLY="${BENCH_ONLY:-}"                        # "streams": start the system, run
 SALE_PEOPLE="${BENCH_SALE_PEOPLE:-50000}"      # the sale opening: people (made in bulk) who join at once,
 SALE_SCHEDULES="${BENCH_SALE_SCHEDULES:-100}"  # the house (50 seats each),
 SALE_CAPACITY="${BENCH_SALE_CAPACITY:-1000}"   # the active set's size (the system's Ticketing__Queue__ActiveCapacity),
-SALE_POLL="${BENCH_SALE_POLL_SECONDS:-2}"      # how often each waiting person polls (no live streams in this version),
+SALE_POLL="${BENCH_SALE_POLL_SECONDS:-2}"      # how often each waiting person who does not stream polls,
+SALE_STREAMS="${BENCH_SALE_STREAM_SHARE:-0.3}" # the share of people who wait on a live stream instead (15,000 of 50,000: one
+                                               # process here holds at most 20,000 open files, the Api's and the client's alike),
 SALE_MAX="${BENCH_SALE_MAX_SECONDS:-600}"      # and when the scenario gives up
 [[ $ONLY == sale ]] && STREAMS=0
 
 PROFILE="${BENCH_PROFILE:-0}"                 # 1: perf-record the Api during every load step (reports next to the results)
 # bsdextrautils: column(1) for the table; linux-perf only to profile
-SETUP_EXTRA_PACKAGES="wrk bsdextrautils$([[ $PROFILE == 1 ]] && echo " linux-perf")" ./scripts/setup.sh
-for project in Ticketing.Bench.HelloWorld Ticketing.Bench.Crowd; do
-  echo "==> dotnet build bench/$project"
-  dotnet build "bench/$project" -c Release -nologo -v q -clp:NoSummary
-done
+if [[ ${BENCH_SKIP_SETUP:-0} != 1 ]]; then # set by the full run for its sale opening, which runs right after it
+  SETUP_EXTRA_PACKAGES="wrk bsdextrautils$([[ $PROFILE == 1 ]] && echo " linux-perf")" ./scripts/setup.sh
+  for project in Ticketing.Bench.HelloWorld Ticketing.Bench.Crowd; do
+    echo "==> dotnet build bench/$project"
+    dotnet build "bench/$project" -c Release -nologo -v q -clp:NoSummary
+  done
+fi
 
 # Every open stream is a socket in the Api and one in the bench's client: both inherit this shell's open-files limit.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -108,9 +113,8 @@ collect_system_pids() {
   done
 }
 alive() { local p; for p in "$@"; do kill -0 "$p" 2>/dev/null && echo "$p"; done; }
-cleanup() {
-  local status=$?
-  trap - EXIT INT TERM
+# Stops what this run started: its clients, the hello-world app and the system (waiting for every process of it to be gone).
+stop_all() {
   [[ -n $streams_pid ]] && kill "$streams_pid" 2>/dev/null && wait "$streams_pid" 2>/dev/null
   [[ -n $sale_pid ]] && kill "$sale_pid" 2>/dev/null && wait "$sale_pid" 2>/dev/null
   [[ -n $hello_pid ]] && kill "$hello_pid" 2>/dev/null && wait "$hello_pid" 2>/dev/null
@@ -130,6 +134,12 @@ cleanup() {
     echo "==> still running 60 s after the AppHost stopped, ended: ${left[*]}" >&2
     kill -KILL "${left[@]}" 2>/dev/null || true
   fi
+  apphost_pid="" hello_pid="" streams_pid="" sale_pid="" system_pids=()
+}
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  stop_all
   rm -rf "$work"
   exit "$status"
 }
@@ -370,7 +380,12 @@ fi
 # every SALE_POLL s, are admitted in FIFO batches into an active set of SALE_CAPACITY, hold a free seat and pay until the house of
 # SALE_SCHEDULES x 50 seats is sold out, then whoever still waits leaves. CPU per process is read from /proc over the whole sale.
 if [[ $ONLY == sale ]]; then
-  echo "==> sale opening: $SALE_PEOPLE people join one concert at once; $SALE_SCHEDULES x 50 seats; active set $SALE_CAPACITY; the waiting poll every $SALE_POLL s"
+  sale_streams=$(awk -v n="$SALE_PEOPLE" -v s="$SALE_STREAMS" 'BEGIN { printf "%d", n * s }')
+  if (($(ulimit -n) < sale_streams + 1500)); then
+    echo "error: ulimit -n is $(ulimit -n); $sale_streams streams need at least $((sale_streams + 1500)) open files. Set BENCH_SALE_STREAM_SHARE lower." >&2
+    exit 1
+  fi
+  echo "==> sale opening: $SALE_PEOPLE people join one concert at once; $SALE_SCHEDULES x 50 seats; active set $SALE_CAPACITY; $sale_streams wait on a live stream, the rest poll every $SALE_POLL s"
   dotnet bench/Ticketing.Bench.Crowd/bin/Release/net10.0/Ticketing.Bench.Crowd.dll \
     "Host=127.0.0.1;Port=$TICKETING_POSTGRES_PORT;Username=postgres;Password=$password;Database=ticketing" \
     "$Ticketing__Auth__SigningKey" "$SALE_PEOPLE" 0 "$SALE_SCHEDULES" "$work" | sed 's/^/  /'
@@ -379,7 +394,7 @@ if [[ $ONLY == sale ]]; then
   cpu_before=$(cpu_parts)
   sale_clock=$SECONDS
   dotnet bench/Ticketing.Bench.Crowd/bin/Release/net10.0/Ticketing.Bench.Crowd.dll sale "127.0.0.1:$TICKETING_REDIS_PORT,password=$redis_password" \
-    "$A" "$work" "$SALE_POLL" "$SALE_MAX" &
+    "$A" "$work" "$SALE_POLL" "$SALE_MAX" "$SALE_STREAMS" &
   sale_pid=$!
   rss_peak=$rss_before client_ticks=0
   while kill -0 "$sale_pid" 2>/dev/null; do
@@ -405,6 +420,8 @@ if [[ $ONLY == sale ]]; then
       sale: ($sale[0] + { activeCapacity: $capacity, wallSeconds: $seconds }),
       cpuSeconds: { api: cpu(0), queueworker: cpu(1), apphost: cpu(2), redis: cpu(3), postgres: cpu(4), client: (($client / $hz * 10) | round / 10) },
       apiRssMiB: { before: ($rssBefore / 1024 | floor), peak: ($rssPeak / 1024 | floor) },
+      # An upper bound of the memory per stream: all the Api grew by during the sale, over the most streams open at once.
+      apiKiBPerStreamAtMost: (if $sale[0].streams.peakOpen > 0 then (($rssPeak - $rssBefore) / $sale[0].streams.peakOpen * 10 | round / 10) else null end),
       checks: { seatsSoldTwice: $soldTwice, usersWhoseBalanceIsNotTheirHistory: $unbalanced } }' >"$results"
   echo
   jq -r '.sale as $s | .cpuSeconds as $c | .apiRssMiB as $m
@@ -412,10 +429,12 @@ if [[ $ONLY == sale ]]; then
       "  join burst: \($s.joinBurst.perSecond)/s over \($s.joinBurst.seconds) s, p50 \($s.joinBurst.p50_ms) ms, p99 \($s.joinBurst.p99_ms) ms, statuses \($s.joinBurst.statuses | tostring)",
       "  admission order: \($s.admissionOrder.admitted) admitted, \($s.admissionOrder.inversions) inversions against the join order",
       "  heartbeat during the sale: \($s.heartbeat.count) polls, p50 \($s.heartbeat.p50_ms) ms, p99 \($s.heartbeat.p99_ms) ms, statuses \($s.heartbeat.statuses | tostring)",
+      "  live streams: \($s.streams.people) people, at most \($s.streams.peakOpen) open at once; first event p50 \($s.streams.firstEvent.p50_ms) ms, p99 \($s.streams.firstEvent.p99_ms) ms \($s.streams.firstEvent.statuses | tostring); \($s.streams.fellBackToPolling) fell back to polling",
+      "  a streamed person'"'"'s turn (admission -> ACTIVE event read): \($s.streams.turnDelivery.count) deliveries, p50 \($s.streams.turnDelivery.p50_ms) ms, p99 \($s.streams.turnDelivery.p99_ms) ms, max \($s.streams.turnDelivery.max_ms) ms",
       "  hold: p50 \($s.hold.p50_ms) ms, p99 \($s.hold.p99_ms) ms \($s.hold.statuses | tostring); payment: p50 \($s.payment.p50_ms) ms, p99 \($s.payment.p99_ms) ms \($s.payment.statuses | tostring)",
       "  sold out: \($s.soldOutSeconds // "never") s after the first join (\($s.paid) paid); everyone done after \($s.wallSeconds) s: \($s.outcomes | tostring)",
       "  CPU seconds over the sale: Api \($c.api), QueueWorker \($c.queueworker), AppHost+DCP+dashboard \($c.apphost), Redis \($c.redis), Postgres \($c.postgres), the crowd client \($c.client)",
-      "  Api memory (VmRSS): \($m.before) MiB before, \($m.peak) MiB at its peak",
+      "  Api memory (VmRSS): \($m.before) MiB before, \($m.peak) MiB at its peak: at most \(.apiKiBPerStreamAtMost) KiB per stream open at the peak",
       "checks: seats sold twice \(.checks.seatsSoldTwice); users whose balance is not their history \(.checks.usersWhoseBalanceIsNotTheirHistory)"' "$results"
   echo "results: $results"
   inversions=$(jq '.sale.admissionOrder.inversions' "$results")
@@ -659,7 +678,7 @@ jq -r '
 jq -r '.postgresCeilings as $c | .moneyPathsOfPostgres as $r
   | "money paths against pgbench running their own statements: charges \($r.charge * 1000 | floor / 10)% of \($c["charge statement"].tps | floor) tx/s (p99 \($c["charge statement"].p99_ms) ms), payments \($r.payment * 1000 | floor / 10)% of \($c["payment statement"].tps | floor) tx/s (p99 \($c["payment statement"].p99_ms) ms)"' "$results"
 echo "admission after join (the join step's tokens): $(jq -r '.admissionAfterJoin | "\(.admitted) admitted; p50 \(.p50_ms) ms, p95 \(.p95_ms) ms, p99 \(.p99_ms) ms, max \(.max_ms) ms"' "$results")"
-jq -r '.streams | select(.streams != null) | "live streams: \(.ready.opened) of \(.streams) open (first event p50 \(.ready.firstEventMs.p50) ms, p99 \(.ready.firstEventMs.p99) ms); \(.held.moves) moves of the line while held, \(.held.eventsWhileHeld) events delivered, \(.held.exactPositions) exact places at the end; Api memory \(.kbPerStream) KiB per stream"' "$results"
+jq -r '.streams | select(.streams != null) | "live streams: \(.ready.opened) of \(.streams) open (first event p50 \(.ready.firstEventMs.p50) ms, p99 \(.ready.firstEventMs.p99) ms); \(.held.moves) moves of the line while held, \(.held.eventsWhileHeld) events delivered, \(.held.exactPositions) exact places at the end; a move reached every stream in p50 \(.held.moveDeliveryMs.p50) ms, p99 \(.held.moveDeliveryMs.p99) ms, max \(.held.moveDeliveryMs.max) ms; Api memory \(.kbPerStream) KiB per stream"' "$results"
 echo
 jq -r '.checks | "checks: seats sold twice \(.seatsSoldTwice) (of \(.reservations) reservations, \(.payments) payments); users whose balance is not their history \(.usersWhoseBalanceIsNotTheirHistory); payments match their history rows \(.paymentsMatchTheirHistoryRows); charges answered 200 \(.chargesAnswered200), CHARGE rows \(.chargeHistoryRows) (incl. one top-up per user; may exceed by the requests cut off in flight)"' "$results"
 echo "results: $results"
@@ -671,4 +690,14 @@ if [[ $sold_twice != 0 || $unbalanced != 0 || $payment_rows != true ]] \
   || ((charge_rows_of_steps < charged_ok || charge_rows_of_steps > charged_ok + 2 * CONNECTIONS)); then
   echo "FAILED: a correctness check did not hold (see above)" >&2
   exit 1
+fi
+
+# --- the sale opening, as part of the full run --------------------------------------------------------------------------
+# It needs a bounded active set (the paths above need an unbounded one), so it runs on a fresh system of its own, after this one
+# stopped: the same command with BENCH_ONLY=sale. BENCH_SALE=0 leaves it out.
+if [[ ${BENCH_SALE:-1} == 1 ]]; then
+  stop_all
+  echo
+  echo "==> the sale opening (BENCH_ONLY=sale), on a fresh system with its own settings"
+  BENCH_ONLY=sale BENCH_SKIP_SETUP=1 "$0"
 fi

@@ -1,19 +1,24 @@
 // ./bench.sh's sale-opening scenario (BENCH_ONLY=sale): a crowd made by this program's bulk mode arrives at once at one concert
 // whose house it then buys out, through the real Api, as people would.
-//   dotnet Ticketing.Bench.Crowd.dll sale <redis> <api url> <out dir> <poll seconds> <max seconds>
+//   dotnet Ticketing.Bench.Crowd.dll sale <redis> <api url> <out dir> <poll seconds> <max seconds> <stream share>
 // Reads <out>/crowd-users.txt ("userId accessToken" per line), <out>/pay-concert.txt and <out>/pay-schedules.txt (its 50-seat
 // schedules: the house). Then:
 // 1. The burst: every person joins the concert's line (POST …/queue), 384 requests in flight.
-// 2. The wait: every WAITING person polls GET …/queue every <poll seconds> (±20%), the heartbeat that keeps a place. Nobody holds
-//    a stream open in this version (one process cannot hold 50,000 sockets here: the open-files hard limit is 20,000).
+// 2. The wait: a share of the people (<stream share>, 0-1, spread evenly through the line) wait on a live stream
+//    (GET …/queue/events, one connection each, opened 384 at a time) until it says ACTIVE; everyone else polls GET …/queue every
+//    <poll seconds> (±20%), the heartbeat that keeps a place. Not everyone streams: one process cannot hold 50,000 sockets here
+//    (the open-files hard limit is 20,000), and neither can one Api. A stream that fails or ends early falls back to polling.
 // 3. The purchase: an ACTIVE person takes the next seat from a shared shuffled list of the house's seats (people choosing free
 //    seats, without each reading the seat map), holds it and pays; a seat whose hold or payment failed goes back on the list.
 //    Paying ends the person's pass, which frees the slot for the next in line.
 // 4. Sold out: once every seat is paid, each person still waiting leaves the line (DELETE …/queue) at their next poll.
 // Stops when everyone is done or after <max seconds>; writes <out>/sale.json: the join burst (rate, latencies, statuses), the
-// heartbeat, hold and payment latencies during the sale, the time from the first join to sold out, what became of everyone, and
-// the admission order against the join order, read back from Redis: each token keeps its Kafka offset (join order; one concert's
-// joins share a partition) and its admittedSeq (admission order); an inversion is a token admitted before one that joined earlier.
+// heartbeat, hold and payment latencies during the sale, the time from the first join to sold out, what became of everyone, the
+// streams (how many were open at most, how long the first event took, and the delivery of each streamed person's turn: from the
+// admission the QueueWorker wrote into the token (admittedAt, Unix ms) to the moment the ACTIVE event was read, on this machine's one
+// clock, for the streams that were open and WAITING when the turn came), and the admission order against the join order, read
+// back from Redis: each token keeps its Kafka offset (join order; one concert's joins share a partition) and its admittedSeq
+// (admission order); an inversion is a token admitted before one that joined earlier.
 // Latencies are measured from sending to the answer; the wait for one of the client's connections is not counted. The client
 // runs on the same cores as the system (one machine): its CPU is reported beside the system's.
 using System.Collections.Concurrent;
@@ -32,16 +37,18 @@ internal static class SaleCrowd
 
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args.Length != 5)
+        if (args.Length != 6)
         {
-            Console.Error.WriteLine("usage: Ticketing.Bench.Crowd sale <redis> <api url> <out dir> <poll seconds> <max seconds>");
+            Console.Error.WriteLine("usage: Ticketing.Bench.Crowd sale <redis> <api url> <out dir> <poll seconds> <max seconds> <stream share>");
             return 2;
         }
 
-        var (redisConnection, apiUrl, outDir, poll, maxRun) =
-            (args[0], new Uri(args[1]), args[2], TimeSpan.FromSeconds(double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture)), TimeSpan.FromSeconds(int.Parse(args[4])));
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        var (redisConnection, apiUrl, outDir, poll, maxRun, streamShare) =
+            (args[0], new Uri(args[1]), args[2], TimeSpan.FromSeconds(double.Parse(args[3], invariant)), TimeSpan.FromSeconds(int.Parse(args[4])),
+             Math.Clamp(double.Parse(args[5], invariant), 0, 1));
         var people = (await File.ReadAllLinesAsync(Path.Combine(outDir, "crowd-users.txt")))
-            .Select(l => l.Split(' ')).Select(p => new Person(p[1])).ToArray();
+            .Select((l, i) => new Person(l.Split(' ')[1], streams: Math.Floor((i + 1) * streamShare) > Math.Floor(i * streamShare))).ToArray();
         var concert = Guid.Parse((await File.ReadAllTextAsync(Path.Combine(outDir, "pay-concert.txt"))).Trim());
         var schedules = (await File.ReadAllLinesAsync(Path.Combine(outDir, "pay-schedules.txt"))).Select(Guid.Parse).ToArray();
         var house = schedules.SelectMany(s => Enumerable.Range(1, 50).Select(n => (Schedule: s, Seat: n))).ToArray();
@@ -53,7 +60,15 @@ internal static class SaleCrowd
             BaseAddress = apiUrl,
             Timeout = TimeSpan.FromSeconds(60),
         };
+        // The streams' own connections: one each, outside the pool above, held as long as the person waits.
+        using var streamHttp = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+        {
+            BaseAddress = apiUrl,
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
         var (waitingGate, buyingGate) = (new SemaphoreSlim(WaitingInFlight), new SemaphoreSlim(BuyingInFlight));
+        using var soldOut = new CancellationTokenSource();
+        var (openStreams, peakStreams, streamFallbacks) = (0, 0, 0);
         var stats = new Stats();
         var clock = Stopwatch.StartNew();
         using var deadline = new CancellationTokenSource(maxRun);
@@ -118,6 +133,7 @@ internal static class SaleCrowd
                         if (Interlocked.Increment(ref paid) == house.Length)
                         {
                             soldOutAt = clock.Elapsed.TotalSeconds;
+                            await soldOut.CancelAsync(); // the streams still open end, and their people leave
                         }
 
                         return true;
@@ -136,6 +152,95 @@ internal static class SaleCrowd
             return false;
         }
 
+        // Waits on the person's live stream until it says ACTIVE or EXPIRED (returned); null when the stream could not open or
+        // ended early (the caller polls instead) or the house sold out meanwhile.
+        async Task<string?> StreamUntilTurnAsync(Person person)
+        {
+            using var ended = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, soldOut.Token);
+            await waitingGate.WaitAsync(ended.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (ended.IsCancellationRequested)
+            {
+                return null;
+            }
+
+            var (gateHeld, counted, sawWaiting) = (true, false, false);
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/concerts/{concert}/queue/events");
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", person.AccessToken);
+                request.Headers.Add("X-Queue-Token", person.QueueToken);
+                using var response = await streamHttp.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ended.Token);
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    stats.Record("stream", (int)response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    return null;
+                }
+
+                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ended.Token));
+                while (await reader.ReadLineAsync(ended.Token) is { } line)
+                {
+                    if (!line.StartsWith("data: ", StringComparison.Ordinal))
+                    {
+                        continue;
+                    }
+
+                    var status = JsonNode.Parse(line.AsSpan(6).ToString())!["status"]!.GetValue<string>();
+                    if (gateHeld)
+                    {
+                        // The stream is open: its first event's latency is recorded and the gate goes to the next person.
+                        stats.Record("stream", 200, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                        waitingGate.Release();
+                        gateHeld = false;
+                        counted = true;
+                        InterlockedMax(ref peakStreams, Interlocked.Increment(ref openStreams));
+                    }
+
+                    if (status == "ACTIVE")
+                    {
+                        // A turn delivered by the stream, when it was open and WAITING before: not one that came before the stream
+                        // opened (its first event is then ACTIVE, and the wait was the client's, opening 384 at a time).
+                        if (sawWaiting)
+                        {
+                            person.ActiveSeenAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                        }
+
+                        return status;
+                    }
+
+                    sawWaiting = true;
+
+                    if (status == "EXPIRED")
+                    {
+                        return status;
+                    }
+                }
+
+                return null; // the Api ended the stream without a final state (it is stopping): poll instead
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is OperationCanceledException && ended.IsCancellationRequested))
+            {
+                if (gateHeld && !ended.IsCancellationRequested)
+                {
+                    stats.Record("stream", 0, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+
+                return null;
+            }
+            finally
+            {
+                if (gateHeld)
+                {
+                    waitingGate.Release();
+                }
+
+                if (counted)
+                {
+                    Interlocked.Decrement(ref openStreams);
+                }
+            }
+        }
+
         async Task RunPersonAsync(Person person)
         {
             // 1. The burst.
@@ -148,6 +253,17 @@ internal static class SaleCrowd
 
             person.QueueToken = join.Body!["queueToken"]!.GetValue<string>();
             var status = join.Body["status"]!.GetValue<string>();
+            if (person.Streams && status is "WAITING" or "PREQUEUE")
+            {
+                if (await StreamUntilTurnAsync(person) is { } streamed)
+                {
+                    status = streamed;
+                }
+                else if (!soldOut.IsCancellationRequested)
+                {
+                    Interlocked.Increment(ref streamFallbacks);
+                }
+            }
             while (true)
             {
                 if (status == "ACTIVE")
@@ -190,7 +306,7 @@ internal static class SaleCrowd
                 await Task.Delay(5000, deadline.Token).ContinueWith(_ => { });
                 var done = people.Count(p => p.Outcome is not null);
                 Console.WriteLine($"  {clock.Elapsed.TotalSeconds,5:F0} s: {stats.Count("join"):N0} joined, {done:N0} done, {Volatile.Read(ref paid):N0} of {house.Length:N0} seats paid, "
-                    + $"{stats.Count("heartbeat"):N0} heartbeats (p99 {stats.Percentile("heartbeat", 0.99):F0} ms)");
+                    + $"{Volatile.Read(ref openStreams):N0} streams open, {stats.Count("heartbeat"):N0} heartbeats (p99 {stats.Percentile("heartbeat", 0.99):F0} ms)");
                 if (done == people.Length)
                 {
                     return;
@@ -214,7 +330,7 @@ internal static class SaleCrowd
             ["people"] = people.Length,
             ["seats"] = house.Length,
             ["pollSeconds"] = poll.TotalSeconds,
-            ["streamShare"] = 0,
+            ["streamShare"] = streamShare,
             ["joinBurst"] = new JsonObject
             {
                 ["seconds"] = Math.Round(stats.Span("join"), 2),
@@ -222,6 +338,14 @@ internal static class SaleCrowd
                 ["p50_ms"] = stats.Percentile("join", 0.5), ["p99_ms"] = stats.Percentile("join", 0.99), ["statuses"] = stats.Statuses("join"),
             },
             ["heartbeat"] = stats.Summary("heartbeat"),
+            ["streams"] = new JsonObject
+            {
+                ["people"] = people.Count(p => p.Streams),
+                ["peakOpen"] = peakStreams,
+                ["firstEvent"] = stats.Summary("stream"),
+                ["fellBackToPolling"] = streamFallbacks,
+                ["turnDelivery"] = await TurnDeliveryAsync(redisConnection, people),
+            },
             ["hold"] = stats.Summary("hold"),
             ["payment"] = stats.Summary("payment"),
             ["leave"] = stats.Summary("leave"),
@@ -250,12 +374,44 @@ internal static class SaleCrowd
         return new JsonObject { ["admitted"] = admitted.Length, ["inversions"] = inversions };
     }
 
+    // From each streamed person's admission (admittedAt in the token, written by the QueueWorker's admission step) to the moment
+    // the ACTIVE event was read from the stream, in ms; both Unix ms on this machine's clock.
+    private static async Task<JsonObject> TurnDeliveryAsync(string redisConnection, Person[] people)
+    {
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redisConnection);
+        var db = redis.GetDatabase();
+        var streamed = people.Where(p => p.ActiveSeenAtMs > 0).ToArray();
+        var reads = streamed.Select(p => db.HashGetAsync($"wr:tok:{TokenId(p.QueueToken!):N}", "admittedAt")).ToArray();
+        await Task.WhenAll(reads);
+        var delays = streamed.Zip(reads, (p, r) => r.Result.HasValue ? p.ActiveSeenAtMs - (long)r.Result : (long?)null)
+            .OfType<long>().Order().ToArray();
+        long At(double q) => delays.Length == 0 ? 0 : delays[Math.Min(delays.Length - 1, (int)(delays.Length * q))];
+        return new JsonObject { ["count"] = delays.Length, ["p50_ms"] = At(0.5), ["p99_ms"] = At(0.99), ["max_ms"] = delays.LastOrDefault() };
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        for (var seen = Volatile.Read(ref target); value > seen; seen = Volatile.Read(ref target))
+        {
+            if (Interlocked.CompareExchange(ref target, value, seen) == seen)
+            {
+                return;
+            }
+        }
+    }
+
     // The queue token's id: its jti claim.
     private static Guid TokenId(string token) => Guid.Parse(new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token).Id);
 
-    private sealed class Person(string accessToken)
+    private sealed class Person(string accessToken, bool streams)
     {
         public string AccessToken { get; } = accessToken;
+
+        /// <summary>Whether this person waits on a live stream rather than polling.</summary>
+        public bool Streams { get; } = streams;
+
+        /// <summary>When the stream said ACTIVE (Unix ms); 0 if it never did.</summary>
+        public long ActiveSeenAtMs { get; set; }
 
         public string? QueueToken { get; set; }
 

@@ -10,7 +10,9 @@
 //    a second the way an admission would: the front token leaves the waiting set and the concert is published on wr:line-moved,
 //    so every stream gets a new position (before that the line stands still: the streams only get keep-alives).
 // 4. Stops moving, waits up to 10 s for every stream to show its exact position (n-th in line after m moves: n - m; the first m
-//    got EXPIRED and ended), closes the streams and writes <out>/streams-result.json.
+//    got EXPIRED and ended), closes the streams and writes <out>/streams-result.json, with each move's delivery: from the moment
+//    this program sent move m to the moment a stream read the event it caused (n - m for the n-th, EXPIRED for the m-th), p50/p99/max
+//    over every stream and move.
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
@@ -71,6 +73,8 @@ internal static class StreamCrowd
         using var opening = new SemaphoreSlim(64);
         var firstEvents = new ConcurrentBag<double>();
         var failures = new ConcurrentBag<string>();
+        var moveSent = new long[count + 1]; // Stopwatch timestamp at which move m (1-based) was sent
+        var deliveries = new ConcurrentBag<double>(); // ms from a move to the event it caused, per stream
         var readers = members.Select(member => Task.Run(async () =>
         {
             await opening.WaitAsync();
@@ -97,6 +101,14 @@ internal static class StreamCrowd
                     }
 
                     var state = JsonSerializer.Deserialize<QueueStatusResponse>(line.AsSpan(6), JsonSerializerOptions.Web)!;
+                    // The move this event shows: the n-th in line at position p has seen n - p moves; EXPIRED is move n + 1.
+                    var move = state.Status == "EXPIRED" ? member.Index + 1 : state.Status == "WAITING" ? (int)(member.Index - state.Position) : 0;
+                    if (move >= 1 && move <= count && move > member.LastMove && Volatile.Read(ref moveSent[move]) is var sent and > 0)
+                    {
+                        deliveries.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
+                        member.LastMove = move;
+                    }
+
                     member.Seen(state);
                     if (!released)
                     {
@@ -153,6 +165,7 @@ internal static class StreamCrowd
                 continue;
             }
 
+            Volatile.Write(ref moveSent[moves + 1], Stopwatch.GetTimestamp());
             await db.ScriptEvaluateAsync(
                 """
                 local front = redis.call('ZRANGE', KEYS[1], 0, 0)[1]
@@ -182,6 +195,7 @@ internal static class StreamCrowd
 
         await stop.CancelAsync();
         await Task.WhenAll(readers);
+        var delivered = deliveries.Order().ToArray();
         await File.WriteAllTextAsync(Path.Combine(outDir, "streams-result.json"), JsonSerializer.Serialize(new
         {
             moves,
@@ -189,9 +203,11 @@ internal static class StreamCrowd
             eventsWhileHeld,
             eventsPerSecond = Math.Round(eventsWhileHeld / heldSeconds),
             exactPositions = exact,
+            moveDeliveryMs = new { events = delivered.Length, p50 = Percentile(delivered, 0.50), p99 = Percentile(delivered, 0.99), max = delivered.LastOrDefault() },
             failedWhileHeld = failures.Count,
         }));
-        Console.WriteLine($"held {heldSeconds:F0} s, {moves} moves of the line, {eventsWhileHeld:N0} events delivered; {exact:N0} of {count:N0} streams show their exact place");
+        Console.WriteLine($"held {heldSeconds:F0} s, {moves} moves of the line, {eventsWhileHeld:N0} events delivered; {exact:N0} of {count:N0} streams show their exact place; "
+            + $"a move reached its streams in p50 {Percentile(delivered, 0.5):F0} ms, p99 {Percentile(delivered, 0.99):F0} ms, max {delivered.LastOrDefault():F0} ms");
         await db.KeyDeleteAsync([QueueKeys.Waiting(concertId), QueueKeys.Seen(concertId)]);
         return exact == count ? 0 : 1;
     }
@@ -213,6 +229,9 @@ internal static class StreamCrowd
         public string QueueToken { get; } = queueToken;
 
         public int Events => Volatile.Read(ref _events);
+
+        /// <summary>The last move of the line this stream showed (read by its reader only).</summary>
+        public int LastMove { get; set; }
 
         public QueueStatusResponse? Last { get; private set; }
 
