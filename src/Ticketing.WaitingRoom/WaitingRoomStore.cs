@@ -122,18 +122,21 @@ public sealed class WaitingRoomStore(IConnectionMultiplexer redis)
     }
 
     /// <summary>
-    /// The states of <paramref name="tokenIds"/> (tokens of <paramref name="concertId"/>), each read also its heartbeat as in
-    /// <see cref="StatusAsync"/> with touch: the Api's open live streams of the concert, read together once the line moved
-    /// (status_many.lua; one script per <see cref="StatusManyChunk"/> tokens, sent at once). The answer is in the order of
-    /// <paramref name="tokenIds"/>; an unknown token reads as <see cref="QueueStatus.Expired"/>.
+    /// The states of <paramref name="tokenIds"/> (tokens of <paramref name="concertId"/>): the Api's open live streams of the
+    /// concert, read together once the line moved (status_many.lua; one script per <see cref="StatusManyChunk"/> tokens, sent at
+    /// once). With <paramref name="heartbeat"/> each read is also the token's heartbeat, as <see cref="StatusAsync"/> with touch;
+    /// without it only the ACTIVE tokens found are touched (reading the WAITING ones then writes nothing). The answer is in the
+    /// order of <paramref name="tokenIds"/>; an unknown token reads as <see cref="QueueStatus.Expired"/>.
     /// </summary>
     /// <exception cref="RedisException">Redis did not answer.</exception>
-    public async Task<IReadOnlyList<QueueTokenState>> StatusManyAsync(Guid concertId, IReadOnlyList<Guid> tokenIds, DateTimeOffset now, QueueOptions options)
+    public async Task<IReadOnlyList<QueueTokenState>> StatusManyAsync(Guid concertId, IReadOnlyList<Guid> tokenIds, DateTimeOffset now, QueueOptions options,
+        bool heartbeat = true)
     {
         RedisKey[] keys = [.. ConcertKeys(concertId), QueueKeys.Admissions(concertId)];
         var chunks = tokenIds.Chunk(StatusManyChunk).Select(chunk =>
         {
-            RedisValue[] args = [Ms(now), Ms(options.AbandonAfter), Ms(options.ActiveTtl), Ms(QueueOptions.TokenRetention), .. chunk.Select(Id)];
+            RedisValue[] args = [Ms(now), Ms(options.AbandonAfter), Ms(options.ActiveTtl), Ms(QueueOptions.TokenRetention), heartbeat ? 1 : 0,
+                .. chunk.Select(Id)];
             return Database.EvaluateTracedAsync("status_many", StatusManyScript, keys, args);
         }).ToList();
 

@@ -16,9 +16,11 @@ namespace Ticketing.Api.Queue;
 /// (<see cref="WaitingRoomStore.StatusManyAsync"/>: <see cref="WaitingRoomStore.StatusManyChunk"/> tokens a script) and hands each stream its own answer. Messages that
 /// arrive within <see cref="MinReadInterval"/> of the last read are coalesced into the next one, so 5,000 streams on one concert
 /// cost at most four batched reads a second however often the line moves;</item>
-/// <item>each read is also the heartbeat of the tokens read (the open stream keeps a WAITING token's place), and a concert's
-/// streams are read at least every <see cref="QueueOptions.AbandonAfter"/> ÷ 4 even when the line stands still, so no
-/// token is taken for abandoned and a lost pub/sub message (Redis pub/sub is fire-and-forget) is made good;</item>
+/// <item>a concert's streams are read at least every <see cref="QueueOptions.AbandonAfter"/> ÷ 4 even when the line stands
+/// still, and the first read after that much time is also the heartbeat of the tokens read (the open stream keeps a WAITING
+/// token's place), so no token is taken for abandoned and a lost pub/sub message (Redis pub/sub is fire-and-forget) is made
+/// good; the reads after a move in between only read (the line of a sale moves several times a second: heartbeating every
+/// stream at each move was two of the five Redis commands per token, both writes);</item>
 /// <item>a new stream's first state comes from the same loop at once (new streams that open together share one read), so the
 /// states a stream sees are in the order Redis produced them;</item>
 /// <item>every <see cref="QueueOptions.StreamKeepAliveInterval"/> one timer offers every stream a keep-alive comment.</item>
@@ -132,6 +134,7 @@ public sealed class QueueEventsHub(WaitingRoomStore store, CatalogCache catalog,
         private bool _moved;
         private bool _running;
         private long? _lastFullRead;
+        private long? _lastHeartbeat; // every open stream's token was heartbeaten at or after this (null: not known to be)
 
         public void Add(QueueEventStream stream)
         {
@@ -142,7 +145,10 @@ public sealed class QueueEventsHub(WaitingRoomStore store, CatalogCache catalog,
                 _wake.TrySetResult();
                 if (!_running)
                 {
+                    // The loop starts with this stream alone, and a stream's first read is its heartbeat: every stream is
+                    // heartbeaten at or after now.
                     _running = true;
+                    _lastHeartbeat = hub._clock.GetTimestamp();
                     _ = Task.Run(RunAsync);
                 }
             }
@@ -188,6 +194,7 @@ public sealed class QueueEventsHub(WaitingRoomStore store, CatalogCache catalog,
             while (true)
             {
                 List<QueueEventStream>? batch = null;
+                var heartbeatRead = true; // a newcomers' first read is their heartbeat too
                 Task wake;
                 var wait = TimeSpan.Zero;
                 lock (_gate)
@@ -212,6 +219,11 @@ public sealed class QueueEventsHub(WaitingRoomStore store, CatalogCache catalog,
                         _newcomers.Clear();
                         _moved = false;
                         _lastFullRead = now;
+                        heartbeatRead = _lastHeartbeat is not { } beat || hub._clock.GetElapsedTime(beat, now) >= heartbeat;
+                        if (heartbeatRead)
+                        {
+                            _lastHeartbeat = now;
+                        }
                     }
                     else if (_newcomers.Count > 0)
                     {
@@ -230,21 +242,30 @@ public sealed class QueueEventsHub(WaitingRoomStore store, CatalogCache catalog,
                     await Task.WhenAny(wake, Task.Delay(wait, hub._clock, timeout.Token));
                     await timeout.CancelAsync();
                 }
-                else if (batch.Count > 0 && !await ReadAsync(batch))
+                else if (batch.Count > 0 && !await ReadAsync(batch, heartbeatRead))
                 {
+                    if (heartbeatRead)
+                    {
+                        lock (_gate)
+                        {
+                            _lastHeartbeat = null; // it did not happen: the next read is the heartbeat
+                        }
+                    }
+
                     await Task.Delay(RetryAfterFailure, hub._clock);
                 }
             }
         }
 
-        // One batched read of the batch's tokens (two streams of one token share it); each stream gets its own answer.
-        private async Task<bool> ReadAsync(List<QueueEventStream> batch)
+        // One batched read of the batch's tokens (two streams of one token share it), also their heartbeat when asked; each stream
+        // gets its own answer.
+        private async Task<bool> ReadAsync(List<QueueEventStream> batch, bool heartbeat)
         {
             var tokens = batch.Select(s => s.TokenId).Distinct().ToList();
             try
             {
                 var settings = hub._options;
-                var states = await hub._store.StatusManyAsync(concertId, tokens, hub._clock.GetUtcNow(), settings);
+                var states = await hub._store.StatusManyAsync(concertId, tokens, hub._clock.GetUtcNow(), settings, heartbeat);
                 var opensAt = states.Any(s => s.Status == QueueStatus.PreQueue) ? (await hub._catalog.GetAsync()).SaleOpensAt(concertId) : null;
                 var byToken = new Dictionary<Guid, QueueStatusResponse>(tokens.Count);
                 for (var i = 0; i < tokens.Count; i++)

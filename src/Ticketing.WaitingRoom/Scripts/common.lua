@@ -53,11 +53,14 @@ end
 -- The token's status, position and active-until (Unix ms) at 'now': status '' when the token is unknown (its record is gone).
 -- With touch the call is also the heartbeat: a WAITING token's abandonment clock and an ACTIVE token's inactivity TTL start
 -- again — but never past the pass's cap: admission + the active max lifetime ('activeCap', set by admit.lua), or the end of
--- the caller's live hold when later ('holdUntil', set by the Api's hold script). A token found ended is written down as EXPIRED.
-local function token_core(id, now, abandon_ms, ttl_ms, retention_ms, touch)
+-- the caller's live hold when later ('holdUntil', set by the Api's hold script). touch_active (default: touch) does the
+-- same for an ACTIVE token alone, so a caller can refresh the passes it finds active without heartbeating everyone waiting.
+-- A token found ended is written down as EXPIRED.
+local function token_core(id, now, abandon_ms, ttl_ms, retention_ms, touch, touch_active)
+  if touch_active == nil then touch_active = touch end
   local status = derive_status(id, now, abandon_ms)
   if not status then return '', 0, 0 end
-  if touch then redis.call('PEXPIRE', TOKEN_PREFIX .. id, retention_ms) end
+  if touch or (touch_active and status == 'ACTIVE') then redis.call('PEXPIRE', TOKEN_PREFIX .. id, retention_ms) end
   if status == 'WAITING' then
     if touch then redis.call('ZADD', KEYS[2], now, id) end
     return 'WAITING', position_of(id), 0
@@ -67,7 +70,7 @@ local function token_core(id, now, abandon_ms, ttl_ms, retention_ms, touch)
     return 'PREQUEUE', 0, 0
   elseif status == 'ACTIVE' then
     local active_until = tonumber(redis.call('ZSCORE', KEYS[3], id))
-    if touch then
+    if touch_active then
       local record = redis.call('HMGET', TOKEN_PREFIX .. id, 'activeCap', 'holdUntil')
       local cap = tonumber(record[1] or '0')
       if cap > 0 then cap = math.max(cap, tonumber(record[2] or '0')) else cap = now + ttl_ms end

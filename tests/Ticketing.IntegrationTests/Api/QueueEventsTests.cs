@@ -210,6 +210,35 @@ public class QueueEventsTests(DefaultSystem fixture)
     }
 
     [Fact]
+    public async Task Reads_after_a_move_leave_a_streamed_tokens_heartbeat_alone()
+    {
+        // stream-line: abandonment after 5 min, so the hub's heartbeat read is due every 75 s, long after this test; every read
+        // here comes from a move of the line. (That the heartbeat-due reads keep the place: the stream-impatient test above.)
+        var system = await fixture.CustomAsync("stream-line", StreamLine);
+        var api = system.Driver;
+        var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
+        await AdmittedAsync(system, concert.ConcertId);
+        var (users, tickets) = await JoinInOrderAsync(system, concert.ConcertId, 4);
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(system.Redis);
+        var seen = $"wr:{concert.ConcertId:N}:seen"; // the waiting room's heartbeat clock (QueueKeys.Seen)
+        var streamed = new JsonWebToken(tickets[3].Token).Id.Replace("-", "", StringComparison.Ordinal);
+
+        await using var stream = await OpenAsync(system, users[3], tickets[3]);
+        (await stream.NextStatusAsync(Soon)).Position.ShouldBe(3);
+        var heartbeat = (double)(await redis.GetDatabase().SortedSetScoreAsync(seen, streamed))!; // the stream's first read, its heartbeat
+
+        for (var i = 0; i < 3; i++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(300)); // past the hub's 250 ms between reads, and the clock moves on
+            (await api.As(users[i], tickets[i]).LeaveQueueAsync(concert.ConcertId)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+            (await stream.NextStatusAsync(Soon)).Position.ShouldBe(2 - i, "each move still reaches the stream");
+        }
+
+        // Three reads after moves, none a heartbeat: the token's abandonment clock is where the first read set it.
+        (await redis.GetDatabase().SortedSetScoreAsync(seen, streamed)).ShouldBe(heartbeat);
+    }
+
+    [Fact]
     public async Task A_quiet_stream_gets_a_keep_alive_comment_every_configured_interval_and_nothing_else()
     {
         var system = await fixture.CustomAsync("stream-impatient", ImpatientStreamLine);
