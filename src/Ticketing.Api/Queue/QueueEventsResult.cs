@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Security.Claims;
-using Microsoft.AspNetCore.Authentication;
 using System.Text.Json;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Features;
 using Ticketing.Api.Infrastructure;
 using Ticketing.WaitingRoom;

@@ -3,7 +3,7 @@
 -- The states of many tokens of one concert in one call: the open live streams of GET /api/concerts/{id}/queue/events are read
 -- together after the line moves, instead of one script per stream. With heartbeat = 1 the read is also every token's heartbeat
 -- (token_core with touch); without, only the ACTIVE tokens found are touched (their event refreshes the pass, as a poll
--- would), and the WAITING ones cost three reads each instead of two reads and three writes.
+-- would), and reading a WAITING one is three reads instead of three reads and two writes.
 -- Returns {admittedLastMinute, msSinceFirstOfThem, then per token in ARGV's order: status, position, activeUntilMs}; the first
 -- two are the concert's observed_rate, read once for all.
 local now, abandon_ms, ttl_ms, retention_ms = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]

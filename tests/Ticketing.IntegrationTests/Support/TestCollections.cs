@@ -37,9 +37,9 @@ public sealed class HeavyRuns : ICollectionFixture<HeavyRunsSetup>
 }
 
 /// <summary>
-/// Set up once for each collection that runs alone, before its first test: stops every shared system of
-/// <see cref="DefaultSystem.CustomAsync"/> (the default system stays). Those collections run after all the parallel ones, so no
-/// test is using them; a heavy test that asks for one again gets a fresh one.
+/// Set up before the fault run's first test: stops every shared system of <see cref="DefaultSystem.CustomAsync"/> (the default
+/// system stays). The collections that run alone run after all the parallel ones, so no test is using them then; a test that
+/// asks for one again gets a fresh one.
 /// </summary>
 public sealed class QuietMachine(DefaultSystem fixture) : IAsyncLifetime
 {
