@@ -91,7 +91,7 @@ Ticketing__Auth__SigningKey=$(head -c 32 /dev/urandom | base64)
 export Ticketing__Auth__SigningKey
 A="http://127.0.0.1:$TICKETING_API_PORT"
 
-apphost_pid="" hello_pid="" streams_pid="" sale_pid="" system_pids=()
+apphost_pid="" hello_pid="" streams_pid="" sale_pid="" sale_run_pid="" system_pids=()
 # The processes of the system: DCP runs detached from the AppHost, tied to it by "--monitor <pid>" in its command lines, and each
 # service it runs has a "dcp monitor-process --child <pid>" beside it. Collected once the system is up, so that the cleanup waits
 # for exactly these PIDs (and ends only them).
@@ -113,11 +113,16 @@ collect_system_pids() {
   done
 }
 alive() { local p; for p in "$@"; do kill -0 "$p" 2>/dev/null && echo "$p"; done; }
-# Stops what this run started: its clients, the hello-world app and the system (waiting for every process of it to be gone).
+# stop PID: SIGTERM to a process this run started, then wait for it; its exit status (143 when the signal ended it) is not an
+# error here (set -e would otherwise end the clean-up half way).
+stop() { [[ -n $1 ]] && kill "$1" 2>/dev/null && { wait "$1" 2>/dev/null || true; }; return 0; }
+# Stops what this run started: the sale opening's own run (which stops its system), the clients, the hello-world app and the
+# system (waiting for every process of it to be gone).
 stop_all() {
-  [[ -n $streams_pid ]] && kill "$streams_pid" 2>/dev/null && wait "$streams_pid" 2>/dev/null
-  [[ -n $sale_pid ]] && kill "$sale_pid" 2>/dev/null && wait "$sale_pid" 2>/dev/null
-  [[ -n $hello_pid ]] && kill "$hello_pid" 2>/dev/null && wait "$hello_pid" 2>/dev/null
+  stop "$sale_run_pid"
+  stop "$streams_pid"
+  stop "$sale_pid"
+  stop "$hello_pid"
   if [[ -n $apphost_pid ]] && kill -0 "$apphost_pid" 2>/dev/null; then
     echo "==> stopping the system"
     kill -TERM "$apphost_pid"
@@ -134,7 +139,7 @@ stop_all() {
     echo "==> still running 60 s after the AppHost stopped, ended: ${left[*]}" >&2
     kill -KILL "${left[@]}" 2>/dev/null || true
   fi
-  apphost_pid="" hello_pid="" streams_pid="" sale_pid="" system_pids=()
+  apphost_pid="" hello_pid="" streams_pid="" sale_pid="" sale_run_pid="" system_pids=()
 }
 cleanup() {
   local status=$?
@@ -699,5 +704,11 @@ if [[ ${BENCH_SALE:-1} == 1 ]]; then
   stop_all
   echo
   echo "==> the sale opening (BENCH_ONLY=sale), on a fresh system with its own settings"
-  BENCH_ONLY=sale BENCH_SKIP_SETUP=1 "$0"
+  # In the background and waited for, so that a SIGTERM or SIGINT to this run reaches it at once (through stop_all).
+  BENCH_ONLY=sale BENCH_SKIP_SETUP=1 "$0" &
+  sale_run_pid=$!
+  sale_status=0
+  wait "$sale_run_pid" || sale_status=$?
+  sale_run_pid=""
+  exit "$sale_status"
 fi
