@@ -208,12 +208,12 @@ internal static class SaleCrowd
                         return status;
                     }
 
-                    sawWaiting = true;
-
                     if (status == "EXPIRED")
                     {
                         return status;
                     }
+
+                    sawWaiting = true;
                 }
 
                 return null; // the Api ended the stream without a final state (it is stopping): poll instead
@@ -259,7 +259,7 @@ internal static class SaleCrowd
                 {
                     status = streamed;
                 }
-                else if (!soldOut.IsCancellationRequested)
+                else if (!soldOut.IsCancellationRequested && !deadline.IsCancellationRequested)
                 {
                     Interlocked.Increment(ref streamFallbacks);
                 }
