@@ -381,9 +381,10 @@ if [[ $ONLY == streams ]]; then
 fi
 
 # --- the sale opening (BENCH_ONLY=sale) ------------------------------------------------------------------------------
-# bench/Ticketing.Bench.Crowd's sale mode (SaleCrowd.cs): SALE_PEOPLE people made in bulk join one concert at once, wait polling
-# every SALE_POLL s, are admitted in FIFO batches into an active set of SALE_CAPACITY, hold a free seat and pay until the house of
-# SALE_SCHEDULES x 50 seats is sold out, then whoever still waits leaves. CPU per process is read from /proc over the whole sale.
+# bench/Ticketing.Bench.Crowd's sale mode (SaleCrowd.cs): SALE_PEOPLE people made in bulk join one concert at once, wait — a
+# SALE_STREAMS share of them on a live stream, the rest polling every SALE_POLL s —, are admitted in FIFO batches into an active
+# set of SALE_CAPACITY, hold a free seat and pay until the house of SALE_SCHEDULES x 50 seats is sold out, then whoever still
+# waits leaves. CPU per process is read from /proc over the whole sale.
 if [[ $ONLY == sale ]]; then
   sale_streams=$(awk -v n="$SALE_PEOPLE" -v s="$SALE_STREAMS" 'BEGIN { printf "%d", n * s }')
   if (($(ulimit -n) < sale_streams + 1500)); then

@@ -325,6 +325,7 @@ internal static class SaleCrowd
 
         await deadline.CancelAsync();
         await progress;
+        var (admissionOrder, turnDelivery) = await ReadBackAsync(redisConnection, people);
         var result = new JsonObject
         {
             ["people"] = people.Length,
@@ -344,14 +345,14 @@ internal static class SaleCrowd
                 ["peakOpen"] = peakStreams,
                 ["firstEvent"] = stats.Summary("stream"),
                 ["fellBackToPolling"] = streamFallbacks,
-                ["turnDelivery"] = await TurnDeliveryAsync(redisConnection, people),
+                ["turnDelivery"] = turnDelivery,
             },
             ["hold"] = stats.Summary("hold"),
             ["payment"] = stats.Summary("payment"),
             ["leave"] = stats.Summary("leave"),
             ["paid"] = paid,
             ["soldOutSeconds"] = soldOutAt < 0 ? null : JsonValue.Create(Math.Round(soldOutAt, 2)),
-            ["admissionOrder"] = await AdmissionOrderAsync(redisConnection, people),
+            ["admissionOrder"] = admissionOrder,
             ["outcomes"] = new JsonObject(people.GroupBy(p => p.Outcome ?? "not done")
                 .Select(g => KeyValuePair.Create(g.Key, (JsonNode?)g.Count()))),
         };
@@ -360,34 +361,32 @@ internal static class SaleCrowd
         return soldOutAt < 0 ? 1 : 0;
     }
 
-    // Join order (the token's Kafka offset) against admission order (its admittedSeq) of every admitted token.
-    private static async Task<JsonObject> AdmissionOrderAsync(string redisConnection, Person[] people)
+    // Read back from every joined person's token record, in one pass: the admission order — join order (the token's Kafka
+    // offset) against admission order (its admittedSeq) of every admitted token — and each streamed person's turn delivery: from
+    // the admission (admittedAt, written by the QueueWorker's admission step) to the moment the ACTIVE event was read from the
+    // stream, in ms; both Unix ms on this machine's clock.
+    private static async Task<(JsonObject AdmissionOrder, JsonObject TurnDelivery)> ReadBackAsync(string redisConnection, Person[] people)
     {
         await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redisConnection);
         var db = redis.GetDatabase();
-        var reads = people.Where(p => p.QueueToken is not null)
-            .Select(p => db.HashGetAsync($"wr:tok:{TokenId(p.QueueToken!):N}", ["offset", "admittedSeq"])).ToArray();
+        var joined = people.Where(p => p.QueueToken is not null).ToArray();
+        var reads = joined.Select(p => db.HashGetAsync($"wr:tok:{TokenId(p.QueueToken!):N}", ["offset", "admittedSeq", "admittedAt"])).ToArray();
         await Task.WhenAll(reads);
-        var admitted = reads.Select(r => r.Result).Where(v => v[0].HasValue && v[1].HasValue)
-            .Select(v => (Offset: (long)v[0], Seq: (long)v[1])).OrderBy(t => t.Offset).ToArray();
+        var records = joined.Zip(reads, (person, read) => (Person: person, Fields: read.Result)).ToArray();
+
+        var admitted = records.Where(r => r.Fields[0].HasValue && r.Fields[1].HasValue)
+            .Select(r => (Offset: (long)r.Fields[0], Seq: (long)r.Fields[1])).OrderBy(t => t.Offset).ToArray();
         var inversions = admitted.Zip(admitted.Skip(1)).Count(pair => pair.Second.Seq < pair.First.Seq);
-        return new JsonObject { ["admitted"] = admitted.Length, ["inversions"] = inversions };
+
+        var delays = records.Where(r => r.Person.ActiveSeenAtMs > 0 && r.Fields[2].HasValue)
+            .Select(r => (double)(r.Person.ActiveSeenAtMs - (long)r.Fields[2])).Order().ToArray();
+        return (new JsonObject { ["admitted"] = admitted.Length, ["inversions"] = inversions },
+            new JsonObject { ["count"] = delays.Length, ["p50_ms"] = Quantile(delays, 0.5), ["p99_ms"] = Quantile(delays, 0.99), ["max_ms"] = delays.LastOrDefault() });
     }
 
-    // From each streamed person's admission (admittedAt in the token, written by the QueueWorker's admission step) to the moment
-    // the ACTIVE event was read from the stream, in ms; both Unix ms on this machine's clock.
-    private static async Task<JsonObject> TurnDeliveryAsync(string redisConnection, Person[] people)
-    {
-        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redisConnection);
-        var db = redis.GetDatabase();
-        var streamed = people.Where(p => p.ActiveSeenAtMs > 0).ToArray();
-        var reads = streamed.Select(p => db.HashGetAsync($"wr:tok:{TokenId(p.QueueToken!):N}", "admittedAt")).ToArray();
-        await Task.WhenAll(reads);
-        var delays = streamed.Zip(reads, (p, r) => r.Result.HasValue ? p.ActiveSeenAtMs - (long)r.Result : (long?)null)
-            .OfType<long>().Order().ToArray();
-        long At(double q) => delays.Length == 0 ? 0 : delays[Math.Min(delays.Length - 1, (int)(delays.Length * q))];
-        return new JsonObject { ["count"] = delays.Length, ["p50_ms"] = At(0.5), ["p99_ms"] = At(0.99), ["max_ms"] = delays.LastOrDefault() };
-    }
+    // The q-quantile (0-1) of ascending values, to 0.1; 0 when there are none.
+    private static double Quantile(double[] sorted, double q) =>
+        sorted.Length == 0 ? 0 : Math.Round(sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * q))], 1);
 
     private static void InterlockedMax(ref int target, int value)
     {
@@ -437,17 +436,8 @@ internal static class SaleCrowd
 
         public double Span(string kind) => _span.TryGetValue(kind, out var s) ? Stopwatch.GetElapsedTime(s.First, s.Last).TotalSeconds : 0;
 
-        public double Percentile(string kind, double q)
-        {
-            if (!_latencies.TryGetValue(kind, out var bag) || bag.IsEmpty)
-            {
-                return 0;
-            }
-
-            var sorted = bag.ToArray();
-            Array.Sort(sorted);
-            return Math.Round(sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * q))], 1);
-        }
+        public double Percentile(string kind, double q) =>
+            _latencies.TryGetValue(kind, out var bag) ? Quantile([.. bag.Order()], q) : 0;
 
         public JsonObject Statuses(string kind) =>
             new(_statuses.Where(s => s.Key.Item1 == kind).OrderBy(s => s.Key.Item2)

@@ -130,7 +130,7 @@ public sealed class WaitingRoomStore(IConnectionMultiplexer redis)
     /// </summary>
     /// <exception cref="RedisException">Redis did not answer.</exception>
     public async Task<IReadOnlyList<QueueTokenState>> StatusManyAsync(Guid concertId, IReadOnlyList<Guid> tokenIds, DateTimeOffset now, QueueOptions options,
-        bool heartbeat = true)
+        bool heartbeat)
     {
         RedisKey[] keys = [.. ConcertKeys(concertId), QueueKeys.Admissions(concertId)];
         var chunks = tokenIds.Chunk(StatusManyChunk).Select(chunk =>
