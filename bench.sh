@@ -29,9 +29,14 @@ SALE_PEOPLE="${BENCH_SALE_PEOPLE:-50000}"      # the sale opening: people (made 
 SALE_SCHEDULES="${BENCH_SALE_SCHEDULES:-100}"  # the house (50 seats each),
 SALE_CAPACITY="${BENCH_SALE_CAPACITY:-1000}"   # the active set's size (the system's Ticketing__Queue__ActiveCapacity),
 SALE_POLL="${BENCH_SALE_POLL_SECONDS:-2}"      # how often each waiting person who does not stream polls,
-SALE_STREAMS="${BENCH_SALE_STREAM_SHARE:-0.3}" # the share of people who wait on a live stream instead (15,000 of 50,000: one
-                                               # process here holds at most 20,000 open files, the Api's and the client's alike),
-SALE_MAX="${BENCH_SALE_MAX_SECONDS:-600}"      # and when the scenario gives up
+SALE_STREAMS="${BENCH_SALE_STREAM_SHARE:-1}"   # the share of people who wait on a live stream instead (all, by default),
+SALE_MAX="${BENCH_SALE_MAX_SECONDS:-600}"      # and when the scenario gives up.
+# One process here holds at most 20,000 open files (`ulimit -Hn`), an Api's sockets and a client's alike: the sale runs one Api
+# replica (TICKETING_API_REPLICAS) and one stream relay process per 17,000 streams, e.g. 3 of each for 50,000.
+SALE_STREAMS_PER_REPLICA=17000
+sale_streams=$(awk -v n="$SALE_PEOPLE" -v s="$SALE_STREAMS" 'BEGIN { printf "%d", n * s }')
+SALE_REPLICAS="${BENCH_SALE_API_REPLICAS:-$(((sale_streams + SALE_STREAMS_PER_REPLICA - 1) / SALE_STREAMS_PER_REPLICA))}"
+((SALE_REPLICAS >= 1)) || SALE_REPLICAS=1
 [[ $ONLY == sale ]] && STREAMS=0
 
 PROFILE="${BENCH_PROFILE:-0}"                 # 1: perf-record the Api during every load step (reports next to the results)
@@ -70,7 +75,7 @@ export ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL="http://127.0.0.1:$((PORT_BASE + 
 # Crowd settings: everyone who joins is admitted at once, so the paths behind the waiting room can be driven. The sale opening
 # has a bounded active set instead, filled in FIFO batches as people pay and leave.
 export Ticketing__Queue__ActiveCapacity=1000000 Ticketing__Queue__AdmissionBatchSize=10000
-[[ $ONLY == sale ]] && export Ticketing__Queue__ActiveCapacity="$SALE_CAPACITY" Ticketing__Queue__AdmissionBatchSize=500
+[[ $ONLY == sale ]] && export Ticketing__Queue__ActiveCapacity="$SALE_CAPACITY" Ticketing__Queue__AdmissionBatchSize=500 TICKETING_API_REPLICAS="$SALE_REPLICAS"
 # Each payer holds and pays many seats of the one pay concert: the per-concert hold cap (default 4) at its maximum.
 export Ticketing__Holds__MaxPerUserPerConcert=50
 # The load steps are one address and a few users firing thousands of requests a second, on purpose: rate limits off.
@@ -334,7 +339,8 @@ fi
 # per token. The heartbeat is measured right before, while they are held with their line standing still (keep-alives only), and
 # while the line moves once a second (every stream gets a new position: the hub's batched reads and fan-out under load). The
 # Api's resident memory (VmRSS) is read before and once all are open: the difference / STREAMS is the memory per stream.
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+# rss_kb PID…: their VmRSS, summed (KiB); a process that is gone counts 0.
+rss_kb() { local p; for p in "$@"; do cat "/proc/$p/status" 2>/dev/null || true; done | awk '/^VmRSS:/ { t += $2 } END { print t + 0 }'; }
 streams_json='{}'
 if ((STREAMS > 0)); then
   echo "==> live streams: $STREAMS streams held open on the Api while the heartbeat is measured (ulimit -n $(ulimit -n))"
@@ -386,26 +392,39 @@ fi
 # set of SALE_CAPACITY, hold a free seat and pay until the house of SALE_SCHEDULES x 50 seats is sold out, then whoever still
 # waits leaves. CPU per process is read from /proc over the whole sale.
 if [[ $ONLY == sale ]]; then
-  sale_streams=$(awk -v n="$SALE_PEOPLE" -v s="$SALE_STREAMS" 'BEGIN { printf "%d", n * s }')
-  if (($(ulimit -n) < sale_streams + 1500)); then
-    echo "error: ulimit -n is $(ulimit -n); $sale_streams streams need at least $((sale_streams + 1500)) open files. Set BENCH_SALE_STREAM_SHARE lower." >&2
+  per_replica=$(((sale_streams + SALE_REPLICAS - 1) / SALE_REPLICAS))
+  if (($(ulimit -n) < per_replica + 1500)); then
+    echo "error: ulimit -n is $(ulimit -n); $per_replica streams per Api replica need at least $((per_replica + 1500)) open files. Set BENCH_SALE_API_REPLICAS higher." >&2
     exit 1
   fi
-  echo "==> sale opening: $SALE_PEOPLE people join one concert at once; $SALE_SCHEDULES x 50 seats; active set $SALE_CAPACITY; $sale_streams wait on a live stream, the rest poll every $SALE_POLL s"
+  # The replicas' own addresses: with one, the Api listens on $A itself; with more, $A is DCP's proxy and each replica listens
+  # on a port of its own, read from the socket table.
+  mapfile -t api_pids < <(pgrep -f 'Ticketing.Api.dll')
+  api_urls=$A
+  if ((SALE_REPLICAS > 1)); then
+    api_urls=$(for p in "${api_pids[@]}"; do
+      ss -ltnpH | grep -F "pid=$p," | awk '{ print $4 }' | grep '^127\.0\.0\.1:' | head -1 | sed 's|^|http://|'
+    done | paste -sd,)
+  fi
+  if [[ $(tr ',' '\n' <<<"$api_urls" | grep -c .) -ne $SALE_REPLICAS ]]; then
+    echo "error: expected $SALE_REPLICAS Api replicas, found ${#api_pids[@]} processes listening on: $api_urls" >&2
+    exit 1
+  fi
+  echo "==> sale opening: $SALE_PEOPLE people join one concert at once; $SALE_SCHEDULES x 50 seats; active set $SALE_CAPACITY; $sale_streams wait on a live stream, the rest poll every $SALE_POLL s; $SALE_REPLICAS Api replica(s): $api_urls"
   dotnet bench/Ticketing.Bench.Crowd/bin/Release/net10.0/Ticketing.Bench.Crowd.dll \
     "Host=127.0.0.1;Port=$TICKETING_POSTGRES_PORT;Username=postgres;Password=$password;Database=ticketing" \
     "$Ticketing__Auth__SigningKey" "$SALE_PEOPLE" 0 "$SALE_SCHEDULES" "$work" | sed 's/^/  /'
-  api_pid=$(pgrep -f 'Ticketing.Api.dll' | head -1)
-  rss_before=$(rss_kb "$api_pid")
+  rss_before=$(rss_kb "${api_pids[@]}")
   cpu_before=$(cpu_parts)
   sale_clock=$SECONDS
   dotnet bench/Ticketing.Bench.Crowd/bin/Release/net10.0/Ticketing.Bench.Crowd.dll sale "127.0.0.1:$TICKETING_REDIS_PORT,password=$redis_password" \
-    "$A" "$work" "$SALE_POLL" "$SALE_MAX" "$SALE_STREAMS" &
+    "$api_urls" "$work" "$SALE_POLL" "$SALE_MAX" "$SALE_STREAMS" &
   sale_pid=$!
   rss_peak=$rss_before client_ticks=0
   while kill -0 "$sale_pid" 2>/dev/null; do
-    client_ticks=$(ticks_of "$sale_pid")
-    rss=$(rss_kb "$api_pid" 2>/dev/null || echo 0)
+    # The client and its stream relays (once they exit, their CPU is in the client's own children's time).
+    client_ticks=$(ticks_of "$sale_pid" $(pgrep -P "$sale_pid"))
+    rss=$(rss_kb "${api_pids[@]}")
     ((rss > rss_peak)) && rss_peak=$rss
     sleep 1
   done
@@ -431,7 +450,7 @@ if [[ $ONLY == sale ]]; then
       checks: { seatsSoldTwice: $soldTwice, usersWhoseBalanceIsNotTheirHistory: $unbalanced } }' >"$results"
   echo
   jq -r '.sale as $s | .cpuSeconds as $c | .apiRssMiB as $m
-    | "Sale opening, \(.at), \(.machine): \($s.people) people, \($s.seats) seats, active set \($s.activeCapacity), the waiting poll every \($s.pollSeconds) s (streams: \($s.streamShare * 100)%)",
+    | "Sale opening, \(.at), \(.machine): \($s.people) people, \($s.seats) seats, active set \($s.activeCapacity), the waiting poll every \($s.pollSeconds) s (streams: \($s.streamShare * 100)%), \($s.apiReplicas) Api replica(s)",
       "  join burst: \($s.joinBurst.perSecond)/s over \($s.joinBurst.seconds) s, p50 \($s.joinBurst.p50_ms) ms, p99 \($s.joinBurst.p99_ms) ms, statuses \($s.joinBurst.statuses | tostring)",
       "  admission order: \($s.admissionOrder.admitted) admitted, \($s.admissionOrder.inversions) inversions against the join order",
       "  heartbeat during the sale: \($s.heartbeat.count) polls, p50 \($s.heartbeat.p50_ms) ms, p99 \($s.heartbeat.p99_ms) ms, statuses \($s.heartbeat.statuses | tostring)",
@@ -440,7 +459,7 @@ if [[ $ONLY == sale ]]; then
       "  hold: p50 \($s.hold.p50_ms) ms, p99 \($s.hold.p99_ms) ms \($s.hold.statuses | tostring); payment: p50 \($s.payment.p50_ms) ms, p99 \($s.payment.p99_ms) ms \($s.payment.statuses | tostring)",
       "  sold out: \($s.soldOutSeconds // "never") s after the first join (\($s.paid) paid); everyone done after \($s.wallSeconds) s: \($s.outcomes | tostring)",
       "  CPU seconds over the sale: Api \($c.api), QueueWorker \($c.queueworker), AppHost+DCP+dashboard \($c.apphost), Redis \($c.redis), Postgres \($c.postgres), the crowd client \($c.client)",
-      "  Api memory (VmRSS): \($m.before) MiB before, \($m.peak) MiB at its peak: at most \(.apiKiBPerStreamAtMost) KiB per stream open at the peak",
+      "  Api memory (VmRSS\(if $s.apiReplicas > 1 then ", its \($s.apiReplicas) replicas together" else "" end)): \($m.before) MiB before, \($m.peak) MiB at its peak: at most \(.apiKiBPerStreamAtMost) KiB per stream open at the peak",
       "checks: seats sold twice \(.checks.seatsSoldTwice); users whose balance is not their history \(.checks.usersWhoseBalanceIsNotTheirHistory)"' "$results"
   echo "results: $results"
   inversions=$(jq '.sale.admissionOrder.inversions' "$results")

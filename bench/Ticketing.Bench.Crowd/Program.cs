@@ -8,6 +8,7 @@
 // line) and <out>/pay-schedules.txt (schedule ids in order).
 //   dotnet Ticketing.Bench.Crowd.dll streams …   holds live status streams open on one Api (see StreamCrowd.cs)
 //   dotnet Ticketing.Bench.Crowd.dll sale …      a sale opening: the crowd joins one concert at once and buys out its house (SaleCrowd.cs)
+//   dotnet Ticketing.Bench.Crowd.dll sale-streams …  holds the sale's live streams for it, in a process of their own (StreamRelay.cs)
 using System.Diagnostics;
 using Dapper;
 using Microsoft.AspNetCore.Identity;
@@ -26,6 +27,11 @@ if (args is ["streams", .. var streamArgs])
 if (args is ["sale", .. var saleArgs])
 {
     return await SaleCrowd.RunAsync(saleArgs);
+}
+
+if (args is ["sale-streams", .. var relayArgs])
+{
+    return await StreamRelay.RunAsync(relayArgs);
 }
 
 if (args.Length != 6)

@@ -1,13 +1,17 @@
 // ./bench.sh's sale-opening scenario (BENCH_ONLY=sale): a crowd made by this program's bulk mode arrives at once at one concert
 // whose house it then buys out, through the real Api, as people would.
-//   dotnet Ticketing.Bench.Crowd.dll sale <redis> <api url> <out dir> <poll seconds> <max seconds> <stream share>
+//   dotnet Ticketing.Bench.Crowd.dll sale <redis> <api urls> <out dir> <poll seconds> <max seconds> <stream share>
+// <api urls> is one Api, or its replicas' own addresses separated by commas: person n talks to replica n mod their number, as a
+// load balancer that keeps each client on one server would (reaching them on their own ports rather than through DCP's proxy,
+// which would hold two more sockets per stream).
 // Reads <out>/crowd-users.txt ("userId accessToken" per line), <out>/pay-concert.txt and <out>/pay-schedules.txt (its 50-seat
 // schedules: the house). Then:
 // 1. The burst: every person joins the concert's line (POST …/queue), 384 requests in flight.
 // 2. The wait: a share of the people (<stream share>, 0-1, spread evenly through the line) wait on a live stream
-//    (GET …/queue/events, one connection each, opened 384 at a time) until it says ACTIVE; everyone else polls GET …/queue every
-//    <poll seconds> (±20%), the heartbeat that keeps a place. Not everyone streams: one process cannot hold 50,000 sockets here
-//    (the open-files hard limit is 20,000), and neither can one Api. A stream that fails or ends early falls back to polling.
+//    (GET …/queue/events, one connection each) until it says ACTIVE; everyone else polls GET …/queue every
+//    <poll seconds> (±20%), the heartbeat that keeps a place. The streams are held by relay processes (StreamRelay.cs), one per
+//    Api replica: one process cannot hold 50,000 sockets here (the open-files hard limit is 20,000), and neither can one Api.
+//    A stream that fails or ends early falls back to polling.
 // 3. The purchase: an ACTIVE person takes the next seat from a shared shuffled list of the house's seats (people choosing free
 //    seats, without each reading the seat map), holds it and pays; a seat whose hold or payment failed goes back on the list.
 //    Paying ends the person's pass, which frees the slot for the next in line.
@@ -32,42 +36,42 @@ internal static class SaleCrowd
 {
     // Requests in flight: 384 for joins, heartbeats and leaving, and 128 more for holds and payments, so that a person who is
     // ACTIVE does not queue in this one client behind tens of thousands of other people's heartbeats (in a real sale they are
-    // on other machines).
+    // on other machines); each stream relay opens up to StreamRelay.OpeningInFlight streams at once besides.
     private const int WaitingInFlight = 384, BuyingInFlight = 128;
 
     public static async Task<int> RunAsync(string[] args)
     {
         if (args.Length != 6)
         {
-            Console.Error.WriteLine("usage: Ticketing.Bench.Crowd sale <redis> <api url> <out dir> <poll seconds> <max seconds> <stream share>");
+            Console.Error.WriteLine("usage: Ticketing.Bench.Crowd sale <redis> <api urls> <out dir> <poll seconds> <max seconds> <stream share>");
             return 2;
         }
 
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
-        var (redisConnection, apiUrl, outDir, poll, maxRun, streamShare) =
-            (args[0], new Uri(args[1]), args[2], TimeSpan.FromSeconds(double.Parse(args[3], invariant)), TimeSpan.FromSeconds(int.Parse(args[4])),
+        var (redisConnection, apiUrls, outDir, poll, maxRun, streamShare) =
+            (args[0], args[1].Split(',').Select(url => new Uri(url)).ToArray(), args[2], TimeSpan.FromSeconds(double.Parse(args[3], invariant)), TimeSpan.FromSeconds(int.Parse(args[4])),
              Math.Clamp(double.Parse(args[5], invariant), 0, 1));
         var people = (await File.ReadAllLinesAsync(Path.Combine(outDir, "crowd-users.txt")))
-            .Select((l, i) => new Person(l.Split(' ')[1], streams: Math.Floor((i + 1) * streamShare) > Math.Floor(i * streamShare))).ToArray();
+            .Select((l, i) => new Person(i, l.Split(' ')[1], streams: Math.Floor((i + 1) * streamShare) > Math.Floor(i * streamShare))).ToArray();
         var concert = Guid.Parse((await File.ReadAllTextAsync(Path.Combine(outDir, "pay-concert.txt"))).Trim());
         var schedules = (await File.ReadAllLinesAsync(Path.Combine(outDir, "pay-schedules.txt"))).Select(Guid.Parse).ToArray();
         var house = schedules.SelectMany(s => Enumerable.Range(1, 50).Select(n => (Schedule: s, Seat: n))).ToArray();
         Random.Shared.Shuffle(house);
         var freeSeats = new ConcurrentQueue<(Guid Schedule, int Seat)>(house);
 
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = WaitingInFlight + BuyingInFlight, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+        var clients = apiUrls.Select(url => new HttpClient(
+            new SocketsHttpHandler { MaxConnectionsPerServer = WaitingInFlight + BuyingInFlight, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
         {
-            BaseAddress = apiUrl,
+            BaseAddress = url,
             Timeout = TimeSpan.FromSeconds(60),
-        };
-        // The streams' own connections: one each, outside the pool above, held as long as the person waits.
-        using var streamHttp = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
-        {
-            BaseAddress = apiUrl,
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
+        }).ToArray();
+        // The streams' own connections, one each, held as long as the person waits: in a relay process per replica.
+        var relays = people.Any(p => p.Streams) ? apiUrls.Select(url => StreamRelayClient.Start(url, concert)).ToArray() : [];
+        Console.WriteLine($"  {apiUrls.Length} Api address(es); {people.Count(p => p.Streams):N0} streams held by {relays.Length} relay process(es): "
+            + string.Join(", ", relays.Select(r => r.ProcessId)));
         var (waitingGate, buyingGate) = (new SemaphoreSlim(WaitingInFlight), new SemaphoreSlim(BuyingInFlight));
         using var soldOut = new CancellationTokenSource();
+        soldOut.Token.Register(() => Array.ForEach(relays, relay => _ = relay.StopAsync())); // the streams still open end
         var (openStreams, peakStreams, streamFallbacks) = (0, 0, 0);
         var stats = new Stats();
         var clock = Stopwatch.StartNew();
@@ -96,7 +100,7 @@ internal static class SaleCrowd
                 var started = Stopwatch.GetTimestamp();
                 try
                 {
-                    using var response = await http.SendAsync(request, deadline.Token);
+                    using var response = await clients[person.Index % clients.Length].SendAsync(request, deadline.Token);
                     var text = await response.Content.ReadAsStringAsync(deadline.Token);
                     stats.Record(kind, (int)response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                     return (response.StatusCode, text.Length > 0 && text[0] == '{' ? JsonNode.Parse(text) : null);
@@ -152,92 +156,42 @@ internal static class SaleCrowd
             return false;
         }
 
-        // Waits on the person's live stream until it says ACTIVE or EXPIRED (returned); null when the stream could not open or
-        // ended early (the caller polls instead) or the house sold out meanwhile.
+        // Waits on the person's live stream, held by their replica's relay (which opens StreamOpeningInFlight at a time), until
+        // it says ACTIVE or EXPIRED (returned); null when the stream could not open or ended early (the caller polls instead) or
+        // the house sold out meanwhile.
         async Task<string?> StreamUntilTurnAsync(Person person)
         {
             using var ended = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, soldOut.Token);
-            await waitingGate.WaitAsync(ended.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            if (ended.IsCancellationRequested)
-            {
-                return null;
-            }
-
-            var (gateHeld, counted, sawWaiting) = (true, false, false);
-            var started = Stopwatch.GetTimestamp();
             try
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/concerts/{concert}/queue/events");
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", person.AccessToken);
-                request.Headers.Add("X-Queue-Token", person.QueueToken);
-                using var response = await streamHttp.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ended.Token);
-                if (response.StatusCode != HttpStatusCode.OK)
+                var (opened, final) = await relays[person.Index % relays.Length].OpenAsync(person.Index, person.AccessToken, person.QueueToken!);
+                var (status, ms) = await opened.WaitAsync(ended.Token);
+                if (ended.IsCancellationRequested)
                 {
-                    stats.Record("stream", (int)response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    return null; // sold out (or out of time) meanwhile: the relay closing its streams is not their failure
+                }
+
+                stats.Record("stream", status, ms);
+                if (status != 200)
+                {
                     return null;
                 }
 
-                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ended.Token));
-                while (await reader.ReadLineAsync(ended.Token) is { } line)
+                InterlockedMax(ref peakStreams, Interlocked.Increment(ref openStreams));
+                _ = final.ContinueWith(_ => Interlocked.Decrement(ref openStreams), TaskScheduler.Default);
+                var (last, waited, atUnixMs) = await final.WaitAsync(ended.Token);
+                // A turn delivered by the stream, when it was open and WAITING before: not one that came before the stream opened
+                // (its first event is then ACTIVE, and the wait was the relay's, opening StreamOpeningInFlight at a time).
+                if (last == "ACTIVE" && waited)
                 {
-                    if (!line.StartsWith("data: ", StringComparison.Ordinal))
-                    {
-                        continue;
-                    }
-
-                    var status = JsonNode.Parse(line.AsSpan(6).ToString())!["status"]!.GetValue<string>();
-                    if (gateHeld)
-                    {
-                        // The stream is open: its first event's latency is recorded and the gate goes to the next person.
-                        stats.Record("stream", 200, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                        waitingGate.Release();
-                        gateHeld = false;
-                        counted = true;
-                        InterlockedMax(ref peakStreams, Interlocked.Increment(ref openStreams));
-                    }
-
-                    if (status == "ACTIVE")
-                    {
-                        // A turn delivered by the stream, when it was open and WAITING before: not one that came before the stream
-                        // opened (its first event is then ACTIVE, and the wait was the client's, opening 384 at a time).
-                        if (sawWaiting)
-                        {
-                            person.ActiveSeenAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-                        }
-
-                        return status;
-                    }
-
-                    if (status == "EXPIRED")
-                    {
-                        return status;
-                    }
-
-                    sawWaiting = true;
+                    person.ActiveSeenAtMs = atUnixMs;
                 }
 
-                return null; // the Api ended the stream without a final state (it is stopping): poll instead
+                return last;
             }
-            catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is OperationCanceledException && ended.IsCancellationRequested))
+            catch (OperationCanceledException) when (ended.IsCancellationRequested)
             {
-                if (gateHeld && !ended.IsCancellationRequested)
-                {
-                    stats.Record("stream", 0, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                }
-
                 return null;
-            }
-            finally
-            {
-                if (gateHeld)
-                {
-                    waitingGate.Release();
-                }
-
-                if (counted)
-                {
-                    Interlocked.Decrement(ref openStreams);
-                }
             }
         }
 
@@ -325,6 +279,12 @@ internal static class SaleCrowd
 
         await deadline.CancelAsync();
         await progress;
+        foreach (var relay in relays)
+        {
+            await relay.DisposeAsync();
+        }
+
+        Array.ForEach(clients, client => client.Dispose());
         var (admissionOrder, turnDelivery) = await ReadBackAsync(redisConnection, people);
         var result = new JsonObject
         {
@@ -332,6 +292,7 @@ internal static class SaleCrowd
             ["seats"] = house.Length,
             ["pollSeconds"] = poll.TotalSeconds,
             ["streamShare"] = streamShare,
+            ["apiReplicas"] = apiUrls.Length,
             ["joinBurst"] = new JsonObject
             {
                 ["seconds"] = Math.Round(stats.Span("join"), 2),
@@ -402,8 +363,11 @@ internal static class SaleCrowd
     // The queue token's id: its jti claim.
     private static Guid TokenId(string token) => Guid.Parse(new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token).Id);
 
-    private sealed class Person(string accessToken, bool streams)
+    private sealed class Person(int index, string accessToken, bool streams)
     {
+        /// <summary>The person's place in crowd-users.txt: which replica (and relay) they use.</summary>
+        public int Index { get; } = index;
+
         public string AccessToken { get; } = accessToken;
 
         /// <summary>Whether this person waits on a live stream rather than polling.</summary>
