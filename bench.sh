@@ -252,8 +252,10 @@ run_wrk() {
     perf_pid=$!
   fi
   wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_STEP}s" --latency -s "$script" "$A" >"$work/wrk.out" &
-  local wrk_pid=$!
-  while kill -0 "$wrk_pid" 2>/dev/null; do wrk_ticks=$(ticks_of "$wrk_pid"); sleep 0.5; done
+  local wrk_pid=$! ticks
+  wrk_ticks=0
+  # (a sample taken as wrk exits reads 0 and is not kept)
+  while kill -0 "$wrk_pid" 2>/dev/null; do ticks=$(ticks_of "$wrk_pid"); ((ticks > wrk_ticks)) && wrk_ticks=$ticks; sleep 0.5; done
   wait "$wrk_pid"
   after=$(cpu_parts)
   line=$(grep '^WRK_JSON ' "$work/wrk.out" | cut -d' ' -f2-)
@@ -422,8 +424,10 @@ if [[ $ONLY == sale ]]; then
   sale_pid=$!
   rss_peak=$rss_before client_ticks=0
   while kill -0 "$sale_pid" 2>/dev/null; do
-    # The client and its stream relays (once they exit, their CPU is in the client's own children's time).
-    client_ticks=$(ticks_of "$sale_pid" $(pgrep -P "$sale_pid"))
+    # The client and its stream relays (once they exit, their CPU is in the client's own children's time); a sample taken as
+    # the client exits reads 0 and is not kept.
+    ticks=$(ticks_of "$sale_pid" $(pgrep -P "$sale_pid"))
+    ((ticks > client_ticks)) && client_ticks=$ticks
     rss=$(rss_kb "${api_pids[@]}")
     ((rss > rss_peak)) && rss_peak=$rss
     sleep 1

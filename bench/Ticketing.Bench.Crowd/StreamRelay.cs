@@ -15,7 +15,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json.Nodes;
 using System.Threading.Channels;
 
 /// <summary>The relay process: holds the streams it is told to open and reports on each.</summary>
@@ -98,7 +97,7 @@ internal static class StreamRelay
                         gateHeld = false;
                     }
 
-                    var status = JsonNode.Parse(line.AsSpan(6).ToString())!["status"]!.GetValue<string>();
+                    var status = StatusOf(line);
                     if (status is "ACTIVE" or "EXPIRED")
                     {
                         last = status;
@@ -149,6 +148,15 @@ internal static class StreamRelay
         output.Writer.Complete();
         await writer;
         return 0;
+    }
+
+    // The "status" of an event's data line ({"status":"WAITING",…}, the Api's camel-case JSON), read without parsing the whole
+    // line: the relay reads every event of up to 17,000 streams on the cores the system runs on.
+    private static string StatusOf(string line)
+    {
+        const string Field = "\"status\":\"";
+        var start = line.IndexOf(Field, StringComparison.Ordinal) + Field.Length;
+        return start < Field.Length ? "" : line[start..line.IndexOf('"', start)];
     }
 
     private static string Ms(long started) => Stopwatch.GetElapsedTime(started).TotalMilliseconds.ToString("F1", CultureInfo.InvariantCulture);
