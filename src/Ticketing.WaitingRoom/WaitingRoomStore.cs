@@ -189,13 +189,20 @@ public sealed class WaitingRoomStore(IConnectionMultiplexer redis)
     public Task SubscribeSlotsFreedAsync(Action<Guid> onFreed) => SubscribeAsync(QueueKeys.SlotsFreedChannel, onFreed);
 
     /// <summary>
-    /// Calls <paramref name="onMoved"/> with the concert id whenever someone leaves a concert's waiting line — admitted, abandoned,
+    /// Calls <paramref name="onMoved"/> whenever someone leaves a concert's waiting line — admitted (the move names them), abandoned,
     /// or left (<see cref="QueueKeys.LineMovedChannel"/>): the positions of those behind changed. One subscription per process
     /// however many streams it serves; messages published while the connection is down are lost (Redis pub/sub is
     /// fire-and-forget), so a subscriber also reads again on a timer of its own.
     /// </summary>
     /// <exception cref="RedisException">Redis did not answer the subscription.</exception>
-    public Task SubscribeLineMovedAsync(Action<Guid> onMoved) => SubscribeAsync(QueueKeys.LineMovedChannel, onMoved);
+    public Task SubscribeLineMovedAsync(Action<LineMove> onMoved) =>
+        redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(QueueKeys.LineMovedChannel), (_, message) =>
+        {
+            if (LineMove.TryParse(message.ToString(), out var move))
+            {
+                onMoved(move);
+            }
+        });
 
     private Task SubscribeAsync(string channel, Action<Guid> onConcert) =>
         redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(channel), (_, message) =>

@@ -10,7 +10,8 @@
 --      skipped; live ones become ACTIVE while the active set is below capacity, at most batchSize. A PREQUEUE candidate (the
 --      pre-queue is not drawn yet) or a drawn one whose turn has not come stops the step: nobody behind it goes first;
 --   5. when anyone left the waiting line in 2, 3 or 4, the concert id goes out on lineMovedChannel: the Apis' live streams of
---      the concert read their positions again (QueueEventsHub).
+--      the concert read their positions again (QueueEventsHub); the ids admitted in 3 and 4 ride along ("{concert}:{id},{id}…",
+--      LineMove.cs), so the streams of those people hear their turn came before the others' positions are read.
 -- Returns {processed, admitted, activeCount, waitingCount, admittedIds, opensAtMs}: the first 'processed' candidates are
 -- done with (the worker may commit past them); the rest wait for free slots. opensAtMs > 0 when a PREQUEUE candidate
 -- stopped the step: the sale's opening, when the QueueWorker draws the pre-queue (draw.lua).
@@ -86,5 +87,7 @@ if admitted > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - 60000)
   redis.call('PEXPIRE', KEYS[5], 120000)
 end
-if moved then redis.call('PUBLISH', ARGV[6], ARGV[7]) end
+if moved then
+  redis.call('PUBLISH', ARGV[6], admitted > 0 and (ARGV[7] .. ':' .. table.concat(admitted_ids, ',')) or ARGV[7])
+end
 return {processed, admitted, redis.call('ZCARD', KEYS[3]), redis.call('ZCARD', KEYS[1]), admitted_ids, opens_at}

@@ -129,6 +129,29 @@ public class QueueEventsTests(DefaultSystem fixture)
     }
 
     [Fact]
+    public async Task The_admission_steps_move_names_the_tokens_it_admitted_so_their_streams_are_read_first()
+    {
+        var system = await fixture.CustomAsync("stream-line", StreamLine);
+        var api = system.Driver;
+        var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
+        var (front, frontTicket) = await AdmittedAsync(system, concert.ConcertId);
+        var (users, tickets) = await JoinInOrderAsync(system, concert.ConcertId, 2);
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(system.Redis);
+        var moves = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await redis.GetSubscriber().SubscribeAsync(StackExchange.Redis.RedisChannel.Literal("wr:line-moved"), (_, m) => moves.Enqueue(m.ToString()));
+        await using var stream = await OpenAsync(system, users[0], tickets[0]);
+        (await stream.NextStatusAsync(Soon)).Position.ShouldBe(0);
+
+        // The front leaves: its freed slot wakes the worker, whose step admits the next in line and names it.
+        (await api.As(front, frontTicket).LeaveQueueAsync(concert.ConcertId)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await stream.NextStatusAsync(Soon)).Status.ShouldBe("ACTIVE");
+        var admitted = new JsonWebToken(tickets[0].Token).Id.Replace("-", "", StringComparison.Ordinal);
+        // (The test's own subscription may hear the same message a moment after the Api's did.)
+        await Polling.EventuallyAsync(() => Task.FromResult(moves.ToArray()), m => m.Contains($"{concert.ConcertId:N}:{admitted}"), Soon);
+        (await api.QueueStatusAsync(users[1], tickets[1])).Position.ShouldBe(0, "the one behind moved up");
+    }
+
+    [Fact]
     public async Task An_admitted_token_gets_one_ACTIVE_event_that_refreshes_its_active_TTL_and_the_stream_ends()
     {
         var api = fixture.Driver;
