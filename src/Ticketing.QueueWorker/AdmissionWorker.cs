@@ -135,6 +135,13 @@ public sealed class AdmissionWorker(
                 while (_freed.TryDequeue(out var concertId))
                 {
                     freed.Add(concertId);
+                    // The concert has room again until its next step says otherwise. Without this, a slot freed before the joins
+                    // behind it reached this worker (the freed step then had no one to admit) stayed empty until the next tick:
+                    // the joins, arriving, saw the last step's full active set (HasRoom).
+                    if (_lineSizes.TryGetValue(concertId, out var sizes))
+                    {
+                        _lineSizes.TryUpdate(concertId, (Math.Max(0, sizes.Active - 1), sizes.Waiting), sizes);
+                    }
                 }
 
                 if (clock.GetUtcNow() >= nextTick)
