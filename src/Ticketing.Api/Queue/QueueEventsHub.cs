@@ -15,7 +15,10 @@ namespace Ticketing.Api.Queue;
 /// <item>per concert with open streams one loop reads the states of all its streams' tokens in one batched script
 /// (<see cref="WaitingRoomStore.StatusManyAsync"/>: <see cref="WaitingRoomStore.StatusManyChunk"/> tokens a script) and hands each stream its own answer. Messages that
 /// arrive within <see cref="MinReadInterval"/> of the last read are coalesced into the next one, so 5,000 streams on one concert
-/// cost at most four batched reads a second however often the line moves;</item>
+/// cost at most four batched reads a second however often the line moves; and the next read after a move waits at least twice
+/// as long as the last full read and its fan-out took (<see cref="MoveReadInterval"/>), so that with very many streams (15,000 on
+/// one Api in a sale opening: most of a second per fan-out) the fan-out takes at most half of the time and the rest is left to
+/// joins, holds and payments;</item>
 /// <item>a concert's streams are read at least every <see cref="QueueOptions.AbandonAfter"/> ÷ 4 even when the line stands
 /// still, and the first read after that much time is also the heartbeat of the tokens read (the open stream keeps a WAITING
 /// token's place), so no token is taken for abandoned and a lost pub/sub message (Redis pub/sub is fire-and-forget) is made
@@ -40,6 +43,13 @@ public sealed class QueueEventsHub(WaitingRoomStore store, CatalogCache catalog,
 
     /// <summary>Shortest time between two reads of one concert's streams after its line moved (250 ms).</summary>
     public static readonly TimeSpan MinReadInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// How long after the start of a concert's last full read the next one may start when the line moved: <see cref="MinReadInterval"/>,
+    /// or twice the time that read and its fan-out took (<paramref name="lastFullReadTook"/>) when that is longer.
+    /// </summary>
+    public static TimeSpan MoveReadInterval(TimeSpan lastFullReadTook) =>
+        lastFullReadTook * 2 > MinReadInterval ? lastFullReadTook * 2 : MinReadInterval;
 
     /// <summary>Streams handed their new state at once; then the loop pauses <see cref="OfferPause"/>.</summary>
     private const int OfferSlice = 250;
@@ -138,6 +148,7 @@ public sealed class QueueEventsHub(WaitingRoomStore store, CatalogCache catalog,
         private bool _moved;
         private bool _running;
         private long? _lastFullRead;
+        private TimeSpan _lastFullReadTook; // the last full read and its fan-out (read and written by the loop only)
         private long? _lastHeartbeat; // every open stream's token was heartbeaten at or after this (null: not known to be)
 
         public void Add(QueueEventStream stream)
@@ -204,7 +215,7 @@ public sealed class QueueEventsHub(WaitingRoomStore store, CatalogCache catalog,
         }
 
         // The loop runs while the concert has streams: it reads the streams of admitted tokens first, all of them when the line
-        // moved (at most every MinReadInterval) or the heartbeat is due, and only the newcomers otherwise; then it waits to be
+        // moved (at most every MoveReadInterval) or the heartbeat is due, and only the newcomers otherwise; then it waits to be
         // woken or for the next due read.
         private async Task RunAsync()
         {
@@ -213,6 +224,7 @@ public sealed class QueueEventsHub(WaitingRoomStore store, CatalogCache catalog,
             {
                 List<QueueEventStream>? batch = null;
                 var heartbeatRead = true; // a newcomers' first read is their heartbeat too
+                var full = false;
                 Task wake;
                 var wait = TimeSpan.Zero;
                 lock (_gate)
@@ -231,6 +243,7 @@ public sealed class QueueEventsHub(WaitingRoomStore store, CatalogCache catalog,
                     wake = _wake.Task;
                     var now = hub._clock.GetTimestamp();
                     var sinceFull = _lastFullRead is { } last ? hub._clock.GetElapsedTime(last, now) : TimeSpan.MaxValue;
+                    var moveInterval = MoveReadInterval(_lastFullReadTook);
                     if (_admitted.Count > 0)
                     {
                         // Their turn came: a read of these alone (ACTIVE tokens are always touched; no one else's heartbeat).
@@ -238,8 +251,9 @@ public sealed class QueueEventsHub(WaitingRoomStore store, CatalogCache catalog,
                         _admitted.Clear();
                         heartbeatRead = false;
                     }
-                    else if ((_moved && sinceFull >= MinReadInterval) || sinceFull >= heartbeat)
+                    else if ((_moved && sinceFull >= moveInterval) || sinceFull >= heartbeat)
                     {
+                        full = true;
                         batch = [.. _streams.Where(s => !s.Ended)];
                         _newcomers.Clear();
                         _moved = false;
@@ -257,7 +271,7 @@ public sealed class QueueEventsHub(WaitingRoomStore store, CatalogCache catalog,
                     }
                     else
                     {
-                        wait = (_moved ? MinReadInterval : heartbeat) - sinceFull;
+                        wait = (_moved ? moveInterval : heartbeat) - sinceFull;
                     }
                 }
 
@@ -267,7 +281,7 @@ public sealed class QueueEventsHub(WaitingRoomStore store, CatalogCache catalog,
                     await Task.WhenAny(wake, Task.Delay(wait, hub._clock, timeout.Token));
                     await timeout.CancelAsync();
                 }
-                else if (batch.Count > 0 && !await ReadAsync(batch, heartbeatRead))
+                else if (batch.Count > 0 && !await ReadTimedAsync(batch, heartbeatRead, full))
                 {
                     if (heartbeatRead)
                     {
@@ -280,6 +294,19 @@ public sealed class QueueEventsHub(WaitingRoomStore store, CatalogCache catalog,
                     await Task.Delay(RetryAfterFailure, hub._clock);
                 }
             }
+        }
+
+        // ReadAsync; a full read's time (with its fan-out) sets how soon the next one after a move may start.
+        private async Task<bool> ReadTimedAsync(List<QueueEventStream> batch, bool heartbeat, bool full)
+        {
+            var started = hub._clock.GetTimestamp();
+            var read = await ReadAsync(batch, heartbeat);
+            if (full)
+            {
+                _lastFullReadTook = hub._clock.GetElapsedTime(started);
+            }
+
+            return read;
         }
 
         // One batched read of the batch's tokens (two streams of one token share it), also their heartbeat when asked; each stream

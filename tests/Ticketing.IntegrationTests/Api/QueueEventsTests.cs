@@ -129,6 +129,22 @@ public class QueueEventsTests(DefaultSystem fixture)
     }
 
     [Fact]
+    public async Task A_join_that_reaches_the_worker_after_a_slot_was_freed_is_admitted_on_arrival_not_at_the_next_tick()
+    {
+        // stream-line ticks once a minute: only the freed slot and the join's arrival can admit within the 10 s below.
+        var system = await fixture.CustomAsync("stream-line", StreamLine);
+        var api = system.Driver;
+        var concert = await TestCatalog.CreateConcertAsync(system.Postgres);
+        var (front, frontTicket) = await AdmittedAsync(system, concert.ConcertId); // the worker's last step: active 1 of 1
+        (await api.As(front, frontTicket).LeaveQueueAsync(concert.ConcertId)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        await Task.Delay(500); // the freed slot's wake-up finds no one to admit
+
+        var next = await api.CreateUserAsync();
+        var ticket = await api.JoinAsync(next, concert.ConcertId);
+        await api.WaitUntilActiveAsync(next, ticket, Soon);
+    }
+
+    [Fact]
     public async Task The_admission_steps_move_names_the_tokens_it_admitted_so_their_streams_are_read_first()
     {
         var system = await fixture.CustomAsync("stream-line", StreamLine);
