@@ -27,9 +27,9 @@ public static class QueueKeys
     public const string SlotsFreedChannel = "wr:slots-freed";
 
     /// <summary>
-    /// Redis pub/sub channel on which a moved line is announced (message: <see cref="LineMove"/>, the concert id and the tokens an
-    /// admission step admitted): an admission step
-    /// that admitted or dropped anyone from the waiting line (admit.lua), or a WAITING token that left (leave.lua). Each Api
+    /// Redis pub/sub channel on which a moved line is announced (message: a <see cref="LineMove"/>, the concert id and the tokens
+    /// the move admitted): an admission step that admitted or dropped anyone from the waiting line (admit.lua), or a WAITING
+    /// token that left (leave.lua). Each Api
     /// subscribes once and reads the positions of its open live streams of that concert again (seed 000: Redis pub/sub → SSE).
     /// </summary>
     public const string LineMovedChannel = "wr:line-moved";
