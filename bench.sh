@@ -5,7 +5,7 @@
 # latency percentiles, status counts and ratios to the ceilings, runs pgbench with the charge's and the payment's own SQL
 # (the database's ceiling for the money paths, and each path's share of it), writes the same as JSON to bench/results/,
 # and checks afterwards that no seat was sold twice and that every point is accounted for. Bounded: every load step runs
-# for BENCH_SECONDS (default 15) with BENCH_CONNECTIONS (default 50) connections; the whole run takes about 8 minutes, the sale
+# for BENCH_SECONDS (default 15) with BENCH_CONNECTIONS (default 50) connections; the whole run takes about 11 minutes, the sale
 # opening at its end (on a fresh system: BENCH_ONLY=sale below) included.
 #   ./bench.sh
 #   BENCH_SECONDS=5 ./bench.sh          # a quick look
