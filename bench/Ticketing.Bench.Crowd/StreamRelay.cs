@@ -15,6 +15,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.ServerSentEvents;
 using System.Threading.Channels;
 
 /// <summary>The relay process: holds the streams it is told to open and reports on each.</summary>
@@ -81,14 +82,11 @@ internal static class StreamRelay
                     return;
                 }
 
-                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(stop.Token));
-                while (await reader.ReadLineAsync(stop.Token) is { } line)
+                // System.Net.ServerSentEvents' parser (in-box): the events' UTF-8 bytes are read in place; keep-alive comments
+                // are not items.
+                await using var body = await response.Content.ReadAsStreamAsync(stop.Token);
+                await foreach (var item in SseParser.Create(body, (_, data) => StatusOf(data)).EnumerateAsync(stop.Token))
                 {
-                    if (!line.StartsWith("data: ", StringComparison.Ordinal))
-                    {
-                        continue;
-                    }
-
                     if (!opened)
                     {
                         opened = true;
@@ -97,7 +95,7 @@ internal static class StreamRelay
                         gateHeld = false;
                     }
 
-                    var status = StatusOf(line);
+                    var status = item.Data;
                     if (status is "ACTIVE" or "EXPIRED")
                     {
                         last = status;
@@ -150,13 +148,18 @@ internal static class StreamRelay
         return 0;
     }
 
-    // The "status" of an event's data line ({"status":"WAITING",…}, the Api's camel-case JSON), read without parsing the whole
-    // line: the relay reads every event of up to 17,000 streams on the cores the system runs on.
-    private static string StatusOf(string line)
+    // The "status" of an event's data ({"status":"WAITING",…}, the Api's camel-case JSON), read without parsing the JSON or
+    // making a string: the relay reads every event of up to 17,000 streams on the cores the system runs on.
+    private static string StatusOf(ReadOnlySpan<byte> data)
     {
-        const string Field = "\"status\":\"";
-        var start = line.IndexOf(Field, StringComparison.Ordinal) + Field.Length;
-        return start < Field.Length ? "" : line[start..line.IndexOf('"', start)];
+        var start = data.IndexOf("\"status\":\""u8);
+        if (start < 0)
+        {
+            return "";
+        }
+
+        var value = data[(start + 10)..];
+        return value.StartsWith("ACTIVE\""u8) ? "ACTIVE" : value.StartsWith("EXPIRED\""u8) ? "EXPIRED" : "WAITING";
     }
 
     private static string Ms(long started) => Stopwatch.GetElapsedTime(started).TotalMilliseconds.ToString("F1", CultureInfo.InvariantCulture);
