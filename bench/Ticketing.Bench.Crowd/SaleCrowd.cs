@@ -156,7 +156,7 @@ internal static class SaleCrowd
             return false;
         }
 
-        // Waits on the person's live stream, held by their replica's relay (which opens StreamOpeningInFlight at a time), until
+        // Waits on the person's live stream, held by their replica's relay (which opens StreamRelay.OpeningInFlight at a time), until
         // it says ACTIVE or EXPIRED (returned); null when the stream could not open or ended early (the caller polls instead) or
         // the house sold out meanwhile.
         async Task<string?> StreamUntilTurnAsync(Person person)
@@ -181,7 +181,7 @@ internal static class SaleCrowd
                 _ = final.ContinueWith(_ => Interlocked.Decrement(ref openStreams), TaskScheduler.Default);
                 var (last, waited, atUnixMs) = await final.WaitAsync(ended.Token);
                 // A turn delivered by the stream, when it was open and WAITING before: not one that came before the stream opened
-                // (its first event is then ACTIVE, and the wait was the relay's, opening StreamOpeningInFlight at a time).
+                // (its first event is then ACTIVE, and the wait was the relay's, opening StreamRelay.OpeningInFlight at a time).
                 if (last == "ACTIVE" && waited)
                 {
                     person.ActiveSeenAtMs = atUnixMs;

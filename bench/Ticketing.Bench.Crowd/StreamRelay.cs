@@ -59,7 +59,7 @@ internal static class StreamRelay
             Console.Error.WriteLine($"stream relay: cannot write its reports: {t.Exception!.GetBaseException().Message}");
             Environment.Exit(1);
         }, TaskContinuationOptions.OnlyOnFaulted);
-        var streams = new ConcurrentDictionary<int, Task>();
+        var streams = new List<Task>(); // every stream's task, kept to the end (only the input loop below adds to it)
         var opening = new SemaphoreSlim(OpeningInFlight);
 
         async Task HoldAsync(int n, string accessToken, string queueToken)
@@ -123,8 +123,6 @@ internal static class StreamRelay
                 {
                     Write($"final {n} {last} {(waited ? 1 : 0)} {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}");
                 }
-
-                streams.TryRemove(n, out _);
             }
         }
 
@@ -137,12 +135,12 @@ internal static class StreamRelay
             if (parts is ["open", var number, var accessToken, var queueToken])
             {
                 var n = int.Parse(number, CultureInfo.InvariantCulture);
-                streams[n] = Task.Run(() => HoldAsync(n, accessToken, queueToken));
+                streams.Add(Task.Run(() => HoldAsync(n, accessToken, queueToken)));
             }
         }
 
         await stop.CancelAsync();
-        await Task.WhenAll(streams.Values);
+        await Task.WhenAll(streams);
         output.Writer.Complete();
         await writer;
         return 0;
